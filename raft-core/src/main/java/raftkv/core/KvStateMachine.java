@@ -1,0 +1,209 @@
+package raftkv.core;
+
+import com.alipay.sofa.jraft.Closure;
+import com.alipay.sofa.jraft.Iterator;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.core.StateMachineAdapter;
+import com.alipay.sofa.jraft.entity.LeaderChangeContext;
+import com.alipay.sofa.jraft.error.RaftError;
+import com.alipay.sofa.jraft.error.RaftException;
+import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
+import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+import org.rocksdb.RocksDBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.v1.internal.Outcome;
+
+/**
+ * The replicated state machine over a {@link KvStore}.
+ *
+ * <p>Each {@code onApply} call writes its entries as one RocksDB batch (split at
+ * {@link #MAX_BATCH_BYTES}) with the applied index inside; entries at or below the stored
+ * index are a replay after restart and are skipped. Proposers are answered only after
+ * their entry's batch is written.
+ *
+ * <p>Snapshots are RocksDB checkpoints (hard links) registered file by file, so jraft can
+ * copy them to a remote follower or learner.
+ *
+ * <p>Thread-safety: jraft calls every callback on its single state machine thread; the
+ * getters and listener registration are safe from any thread.
+ */
+final class KvStateMachine extends StateMachineAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+  private static final long MAX_BATCH_BYTES = 8L << 20;
+  private static final String SNAPSHOT_DIR = "kv";
+  private static final String SNAPSHOT_INDEX_FILE = "kv.applied_index";
+
+  private final String nodeId;
+  private final KvStore store;
+  private final List<LongConsumer> appliedListeners = new CopyOnWriteArrayList<>();
+  private volatile Configuration configuration;
+  private volatile long term;
+  private volatile boolean leader;
+
+  KvStateMachine(String nodeId, KvStore store, Configuration initial) {
+    this.nodeId = nodeId;
+    this.store = store;
+    this.configuration = initial.copy();
+  }
+
+  /** The latest committed configuration this node knows (voters and learners). */
+  Configuration configuration() {
+    return configuration;
+  }
+
+  @Override
+  public void onConfigurationCommitted(Configuration conf) {
+    this.configuration = conf.copy();
+    LOG.info("node {}: configuration committed: {}", nodeId, conf);
+  }
+
+  long term() {
+    return term;
+  }
+
+  boolean isLeader() {
+    return leader;
+  }
+
+  void addAppliedListener(LongConsumer listener) {
+    appliedListeners.add(listener);
+  }
+
+  @Override
+  public void onApply(Iterator iter) {
+    List<Proposal> proposals = new ArrayList<>();
+    List<Outcome> outcomes = new ArrayList<>();
+    try (ApplyBatch batch = store.newApplyBatch()) {
+      while (iter.hasNext()) {
+        long index = iter.getIndex();
+        Closure done = iter.done();
+        // At or below the stored index: a replay after restart, already in the store.
+        if (index > store.appliedIndex()) {
+          Outcome outcome = batch.apply(index, iter.getData());
+          if (done instanceof Proposal proposal) {
+            proposals.add(proposal);
+            outcomes.add(outcome);
+          } else if (done != null) {
+            done.run(Status.OK());
+          }
+          if (batch.sizeBytes() >= MAX_BATCH_BYTES) {
+            commit(batch, proposals, outcomes);
+          }
+        }
+        iter.next();
+      }
+      commit(batch, proposals, outcomes);
+    } catch (RocksDBException | RuntimeException e) {
+      // The store can no longer be trusted to match the log: stop this node rather than
+      // diverge. jraft puts it in an error state; a restart replays from the stored index.
+      LOG.error("node {}: applying at index {} failed; stopping the state machine", nodeId,
+          iter.getIndex(), e);
+      iter.setErrorAndRollback(1, new Status(RaftError.EIO, "apply failed: %s", e));
+    }
+  }
+
+  private void commit(ApplyBatch batch, List<Proposal> proposals, List<Outcome> outcomes)
+      throws RocksDBException {
+    if (batch.entries() == 0) {
+      return;
+    }
+    batch.commit();
+    for (int i = 0; i < proposals.size(); i++) {
+      proposals.get(i).applied(outcomes.get(i));
+    }
+    proposals.clear();
+    outcomes.clear();
+    notifyApplied(store.appliedIndex());
+  }
+
+  private void notifyApplied(long index) {
+    for (LongConsumer listener : appliedListeners) {
+      listener.accept(index);
+    }
+  }
+
+  @Override
+  public void onSnapshotSave(SnapshotWriter writer, Closure done) {
+    try {
+      Path root = Path.of(writer.getPath());
+      Path checkpoint = root.resolve(SNAPSHOT_DIR);
+      KvStore.deleteRecursively(checkpoint);
+      store.checkpoint(checkpoint);
+      Files.writeString(root.resolve(SNAPSHOT_INDEX_FILE), Long.toString(store.appliedIndex()));
+      writer.addFile(SNAPSHOT_INDEX_FILE);
+      try (Stream<Path> files = Files.list(checkpoint)) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          writer.addFile(SNAPSHOT_DIR + "/" + file.getFileName());
+        }
+      }
+      LOG.info("node {}: snapshot saved at applied index {}", nodeId, store.appliedIndex());
+      done.run(Status.OK());
+    } catch (IOException | RocksDBException e) {
+      LOG.error("node {}: snapshot save failed", nodeId, e);
+      done.run(new Status(RaftError.EIO, "snapshot save failed: %s", e));
+    }
+  }
+
+  @Override
+  public boolean onSnapshotLoad(SnapshotReader reader) {
+    if (leader) {
+      LOG.error("node {}: refusing to load a snapshot while leader", nodeId);
+      return false;
+    }
+    try {
+      Path root = Path.of(reader.getPath());
+      long snapshotIndex = Long.parseLong(
+          Files.readString(root.resolve(SNAPSHOT_INDEX_FILE), StandardCharsets.US_ASCII).trim());
+      long local = store.appliedIndex();
+      if (local >= snapshotIndex) {
+        // A restart: the local store already holds everything the snapshot does.
+        LOG.info("node {}: keeping local state at index {} (snapshot at {})", nodeId, local,
+            snapshotIndex);
+        return true;
+      }
+      store.replaceWith(root.resolve(SNAPSHOT_DIR));
+      LOG.info("node {}: installed snapshot at index {} (local state was at {})", nodeId,
+          store.appliedIndex(), local);
+      notifyApplied(store.appliedIndex());
+      return true;
+    } catch (IOException | RocksDBException | RuntimeException e) {
+      LOG.error("node {}: snapshot load failed", nodeId, e);
+      return false;
+    }
+  }
+
+  @Override
+  public void onLeaderStart(long term) {
+    this.term = term;
+    this.leader = true;
+    LOG.info("node {}: became leader in term {}", nodeId, term);
+  }
+
+  @Override
+  public void onLeaderStop(Status status) {
+    this.leader = false;
+    LOG.info("node {}: stepped down as leader: {}", nodeId, status);
+  }
+
+  @Override
+  public void onStartFollowing(LeaderChangeContext ctx) {
+    this.term = ctx.getTerm();
+    LOG.info("node {}: following leader {} in term {}", nodeId, ctx.getLeaderId(), ctx.getTerm());
+  }
+
+  @Override
+  public void onError(RaftException e) {
+    LOG.error("node {}: raft error, node stopped serving: {}", nodeId, e.getStatus(), e);
+  }
+}

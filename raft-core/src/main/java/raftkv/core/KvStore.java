@@ -1,0 +1,350 @@
+package raftkv.core;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteOptions;
+import raftkv.v1.KeyValue;
+import raftkv.v1.TxnRequest;
+import raftkv.v1.TxnResponse;
+import raftkv.v1.internal.StoredValue;
+
+/**
+ * The state machine's RocksDB: user data, the applied index and the exactly-once table.
+ *
+ * <p>Column families: {@code default} holds user keys; {@code meta} the applied index and
+ * the highest proposer timestamp; {@code dedup} and {@code clients} the exactly-once table
+ * (see {@link ExactlyOnceTable}). The applied index is written in the same write batch as
+ * the data it covers, so after a crash the store knows exactly what it holds.
+ *
+ * <p>Thread-safety: reads may come from any thread. Writes ({@link #newApplyBatch}) and
+ * {@link #replaceWith} come only from jraft's state machine thread. A read-write lock
+ * keeps reads off a database that {@link #replaceWith} is swapping.
+ */
+public final class KvStore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  static final byte[] APPLIED_INDEX_KEY = "applied_index".getBytes();
+  static final byte[] MAX_PROPOSED_AT_KEY = "max_proposed_at_ms".getBytes();
+  private static final List<byte[]> FAMILY_NAMES = List.of(
+      RocksDB.DEFAULT_COLUMN_FAMILY, "meta".getBytes(), "dedup".getBytes(), "clients".getBytes());
+
+  private final Path dir;
+  private final StoreOptions options;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final WriteOptions writeOptions = new WriteOptions();
+  private final LRUCache blockCache;
+
+  // Guarded by lock: replaced together by replaceWith.
+  private DBOptions dbOptions;
+  private ColumnFamilyOptions cfOptions;
+  private RocksDB db;
+  private ColumnFamilyHandle data;
+  private ColumnFamilyHandle meta;
+  private ColumnFamilyHandle dedup;
+  private ColumnFamilyHandle clients;
+  private ExactlyOnceTable exactlyOnce;
+
+  private volatile long appliedIndex;
+  private volatile long maxProposedAtMs;
+
+  private KvStore(Path dir, StoreOptions options) {
+    this.dir = dir;
+    this.options = options;
+    this.blockCache = new LRUCache(options.blockCacheBytes());
+  }
+
+  /** Opens (creating if needed) the store in {@code dir}. */
+  public static KvStore open(Path dir, StoreOptions options) throws RocksDBException {
+    KvStore store = new KvStore(dir, options);
+    store.openDb();
+    return store;
+  }
+
+  private void openDb() throws RocksDBException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setMaxBackgroundJobs(2).setKeepLogFileNum(2);
+    cfOptions = new ColumnFamilyOptions()
+        .setWriteBufferSize(options.writeBufferBytes())
+        .setMaxWriteBufferNumber(2)
+        .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache));
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    for (byte[] name : FAMILY_NAMES) {
+      descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    data = handles.get(0);
+    meta = handles.get(1);
+    dedup = handles.get(2);
+    clients = handles.get(3);
+    appliedIndex = readLong(APPLIED_INDEX_KEY);
+    maxProposedAtMs = readLong(MAX_PROPOSED_AT_KEY);
+    exactlyOnce = ExactlyOnceTable.load(db, dedup, clients, options);
+  }
+
+  private long readLong(byte[] key) throws RocksDBException {
+    byte[] raw = db.get(meta, key);
+    return raw == null ? 0 : ByteBuffer.wrap(raw).getLong();
+  }
+
+  /** The last log index whose command is reflected in the store (configuration entries excluded). */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  long maxProposedAtMs() {
+    return maxProposedAtMs;
+  }
+
+  ExactlyOnceTable exactlyOnce() {
+    return exactlyOnce;
+  }
+
+  // ---- reads (any thread) ----
+
+  /** Reads one key; the index is that of the snapshot the key was read from. */
+  public IndexedRead<KeyValue> get(byte[] key) throws RocksDBException {
+    lock.readLock().lock();
+    try (SnapshotView view = new SnapshotView()) {
+      StoredValue stored = view.get(key);
+      KeyValue kv = stored == null
+          ? null : TxnEvaluator.toKeyValue(ByteString.copyFrom(key), stored, false);
+      return new IndexedRead<>(kv, view.appliedIndex());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Reads up to {@code limit} keys in [{@code start}, {@code end}) from one snapshot.
+   *
+   * @param end exclusive; empty means to the last key
+   */
+  public IndexedRead<RangePage> range(byte[] start, byte[] end, int limit, boolean keysOnly)
+      throws RocksDBException {
+    lock.readLock().lock();
+    try (SnapshotView view = new SnapshotView();
+         RocksIterator it = db.newIterator(data, view.readOptions)) {
+      List<KeyValue> kvs = new ArrayList<>();
+      byte[] nextStart = null;
+      for (it.seek(start); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (end.length > 0 && Arrays.compareUnsigned(key, end) >= 0) {
+          break;
+        }
+        if (kvs.size() == limit) {
+          nextStart = key;
+          break;
+        }
+        kvs.add(TxnEvaluator.toKeyValue(ByteString.copyFrom(key), parse(it.value()), keysOnly));
+      }
+      it.status();
+      return new IndexedRead<>(new RangePage(kvs, nextStart), view.appliedIndex());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Evaluates a transaction that only reads, against one snapshot. */
+  public IndexedRead<TxnResponse> readOnlyTxn(TxnRequest txn) throws RocksDBException {
+    if (!TxnEvaluator.isReadOnly(txn)) {
+      throw new IllegalArgumentException("transaction writes; propose it instead");
+    }
+    lock.readLock().lock();
+    try (SnapshotView view = new SnapshotView()) {
+      TxnResponse response = TxnEvaluator.evaluate(txn, view.appliedIndex(), view::get, null);
+      return new IndexedRead<>(response, view.appliedIndex());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** True when neither branch of the transaction writes. */
+  public static boolean isReadOnly(TxnRequest txn) {
+    return TxnEvaluator.isReadOnly(txn);
+  }
+
+  /**
+   * A digest of the replicated state (user data and the exactly-once table) and the index
+   * it is at. Two replicas at the same index must have the same digest.
+   */
+  public IndexedRead<String> stateHash() throws RocksDBException {
+    lock.readLock().lock();
+    try (SnapshotView view = new SnapshotView()) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (ColumnFamilyHandle family : List.of(data, dedup, clients)) {
+        try (RocksIterator it = db.newIterator(family, view.readOptions)) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            digest.update(ByteBuffer.allocate(4).putInt(it.key().length).array());
+            digest.update(it.key());
+            digest.update(ByteBuffer.allocate(4).putInt(it.value().length).array());
+            digest.update(it.value());
+          }
+          it.status();
+        }
+        digest.update((byte) 0xff);
+      }
+      return new IndexedRead<>(HexFormat.of().formatHex(digest.digest()), view.appliedIndex());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  static StoredValue parse(byte[] raw) {
+    try {
+      return StoredValue.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt value in the store", e);
+    }
+  }
+
+  /** A RocksDB snapshot with the applied index as of that snapshot. Caller holds the read lock. */
+  private final class SnapshotView implements AutoCloseable {
+    final Snapshot snapshot = db.getSnapshot();
+    final ReadOptions readOptions = new ReadOptions().setSnapshot(snapshot);
+
+    StoredValue get(byte[] key) throws RocksDBException {
+      byte[] raw = db.get(data, readOptions, key);
+      return raw == null ? null : parse(raw);
+    }
+
+    long appliedIndex() throws RocksDBException {
+      byte[] raw = db.get(meta, readOptions, APPLIED_INDEX_KEY);
+      return raw == null ? 0 : ByteBuffer.wrap(raw).getLong();
+    }
+
+    @Override
+    public void close() {
+      readOptions.close();
+      db.releaseSnapshot(snapshot);
+    }
+  }
+
+  // ---- writes (state machine thread only) ----
+
+  /**
+   * Starts a batch of applied entries. State machine thread only; it is also the only
+   * thread that swaps the database, so the batch needs no lock.
+   */
+  ApplyBatch newApplyBatch() {
+    return new ApplyBatch(this, db, data, meta, exactlyOnce);
+  }
+
+  /** Called by {@link ApplyBatch} once its write is durable in RocksDB. */
+  void advance(long index, long proposedAtMs) {
+    appliedIndex = index;
+    maxProposedAtMs = proposedAtMs;
+  }
+
+  WriteOptions writeOptions() {
+    return writeOptions;
+  }
+
+  // ---- snapshots (state machine thread only) ----
+
+  /** Writes a consistent copy of the store (hard links where possible) into {@code target}. */
+  void checkpoint(Path target) throws RocksDBException {
+    lock.readLock().lock();
+    try (Checkpoint checkpoint = Checkpoint.create(db)) {
+      checkpoint.createCheckpoint(target.toString());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Replaces the whole store with the checkpoint in {@code source}. Reads wait while the
+   * database is swapped. State machine thread only.
+   */
+  void replaceWith(Path source) throws RocksDBException, IOException {
+    lock.writeLock().lock();
+    try {
+      closeDb();
+      deleteRecursively(dir);
+      Files.createDirectories(dir);
+      try (Stream<Path> files = Files.list(source)) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          Path target = dir.resolve(file.getFileName());
+          try {
+            // SST files are immutable: a hard link is a safe, free copy.
+            Files.createLink(target, file);
+          } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(file, target);
+          }
+        }
+      }
+      openDb();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : (Iterable<Path>) walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private void closeDb() {
+    for (ColumnFamilyHandle handle : List.of(data, meta, dedup, clients)) {
+      handle.close();
+    }
+    db.close();
+    dbOptions.close();
+    cfOptions.close();
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (db != null) {
+        closeDb();
+        db = null;
+      }
+      writeOptions.close();
+      blockCache.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+}

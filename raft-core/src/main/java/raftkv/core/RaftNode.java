@@ -1,0 +1,233 @@
+package raftkv.core;
+
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.RaftGroupService;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.entity.Task;
+import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.option.ReadOnlyOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
+import org.rocksdb.RocksDBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.v1.internal.Command;
+import raftkv.v1.internal.Outcome;
+
+/**
+ * One raftkv node: a jraft node (voter or learner) over a RocksDB state machine.
+ *
+ * <p>Thread-safety: every method is safe from any thread and none blocks on Raft;
+ * {@link #propose} and {@link #readIndex} return futures that jraft's threads complete.
+ * Ownership: the node owns its store and closes it in {@link #close}.
+ */
+public final class RaftNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+  /** All raftkv nodes form one group. */
+  static final String GROUP_ID = "raftkv";
+
+  private final RaftNodeOptions options;
+  private final KvStore store;
+  private final KvStateMachine stateMachine;
+  private final RaftGroupService service;
+  private final Node node;
+
+  private RaftNode(RaftNodeOptions options, KvStore store, KvStateMachine stateMachine,
+      RaftGroupService service, Node node) {
+    this.options = options;
+    this.store = store;
+    this.stateMachine = stateMachine;
+    this.service = service;
+    this.node = node;
+  }
+
+  /** Opens the store and starts the jraft node, with its Raft transport listening. */
+  public static RaftNode start(RaftNodeOptions options) {
+    options.validate();
+    Path raftDir = options.dataDir().resolve("raft");
+    KvStore store;
+    try {
+      Files.createDirectories(raftDir);
+      store = KvStore.open(options.dataDir().resolve("kv"), options.store());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("cannot open the store in " + options.dataDir(), e);
+    }
+    Configuration conf = new Configuration(peers(options.voters()), peers(options.learners()));
+    KvStateMachine fsm = new KvStateMachine(options.nodeId(), store, conf);
+
+    NodeOptions nodeOptions = new NodeOptions();
+    nodeOptions.setElectionTimeoutMs(options.electionTimeoutMs());
+    nodeOptions.setSnapshotIntervalSecs(options.snapshotIntervalSecs());
+    nodeOptions.setLogUri(raftDir.resolve("log").toString());
+    nodeOptions.setRaftMetaUri(raftDir.resolve("meta").toString());
+    nodeOptions.setSnapshotUri(raftDir.resolve("snapshot").toString());
+    nodeOptions.setFsm(fsm);
+    nodeOptions.setEnableMetrics(true);
+    nodeOptions.setInitialConf(conf);
+    RaftOptions raftOptions = new RaftOptions();
+    raftOptions.setReadOnlyOptions(ReadOnlyOption.ReadOnlySafe);
+    raftOptions.setElectionHeartbeatFactor(options.heartbeatFactor());
+    raftOptions.setSync(true);
+    // Term and vote must survive power loss, or a node may vote twice in one term.
+    raftOptions.setSyncMeta(true);
+    nodeOptions.setRaftOptions(raftOptions);
+
+    PeerId self = PeerId.parsePeer(options.raftAddress());
+    RaftGroupService service = new RaftGroupService(GROUP_ID, self, nodeOptions);
+    Node node = service.start();
+    if (node == null) {
+      store.close();
+      throw new IllegalStateException("jraft node " + self + " failed to start; see the log");
+    }
+    LOG.info("node {} started: raft {} as {}, voters {}, learners {}", options.nodeId(),
+        options.raftAddress(), options.isLearner() ? "learner" : "voter", options.voters(),
+        options.learners());
+    return new RaftNode(options, store, fsm, service, node);
+  }
+
+  private static List<PeerId> peers(List<String> addresses) {
+    return addresses.stream().map(PeerId::parsePeer).toList();
+  }
+
+  public RaftNodeOptions options() {
+    return options;
+  }
+
+  /** The local store: reads at EVENTUAL level go straight to it. */
+  public KvStore store() {
+    return store;
+  }
+
+  /**
+   * Proposes a command. The future completes, on a jraft thread, with the outcome once the
+   * entry is committed and applied here, or with a {@link RaftFailure}. Never blocks: a full
+   * apply queue fails at once with {@link RaftFailure.Kind#BUSY}.
+   */
+  public CompletableFuture<Outcome> propose(Command command) {
+    Proposal proposal = new Proposal();
+    if (!isLeader()) {
+      proposal.future.completeExceptionally(
+          new RaftFailure(RaftFailure.Kind.NOT_LEADER, "this node is not the leader"));
+      return proposal.future;
+    }
+    Task task = new Task(ByteBuffer.wrap(command.toByteArray()), proposal);
+    node.apply(task);
+    return proposal.future;
+  }
+
+  /**
+   * A ReadIndex round (ReadOnlySafe: the leader confirms its leadership with a quorum). The
+   * future completes with an index this node has already applied and that covers every write
+   * acknowledged before the call; reading the local store afterwards is linearizable.
+   */
+  public CompletableFuture<Long> readIndex() {
+    CompletableFuture<Long> future = new CompletableFuture<>();
+    node.readIndex(new byte[0], new ReadIndexClosure() {
+      @Override
+      public void run(Status status, long index, byte[] reqCtx) {
+        if (status.isOk()) {
+          future.complete(index);
+        } else {
+          future.completeExceptionally(RaftFailure.from(status));
+        }
+      }
+    });
+    return future;
+  }
+
+  public boolean isLeader() {
+    return node.isLeader();
+  }
+
+  /** The current leader's raft address, or {@code null} when none is known. */
+  public String leaderRaftAddress() {
+    PeerId leader = node.getLeaderId();
+    return leader == null || leader.isEmpty() ? null : leader.getEndpoint().toString();
+  }
+
+  /** The latest term this node has seen as leader or follower. */
+  public long term() {
+    return stateMachine.term();
+  }
+
+  /** The node's applied index, configuration entries included; 0 when not active. */
+  public long appliedIndex() {
+    try {
+      return Math.max(store.appliedIndex(), node.getLastAppliedLogIndex());
+    } catch (RuntimeException notActive) {
+      return store.appliedIndex();
+    }
+  }
+
+  /** The commit index as this node last heard it; 0 when not active. */
+  public long commitIndex() {
+    try {
+      return node.getLastCommittedIndex();
+    } catch (RuntimeException notActive) {
+      return 0;
+    }
+  }
+
+  public String stateName() {
+    return node.getNodeState().name();
+  }
+
+  public boolean isActive() {
+    return node.getNodeState().isActive();
+  }
+
+  /** Raft addresses of the voters in the latest configuration this node knows. */
+  public List<String> voters() {
+    return stateMachine.configuration().getPeers().stream()
+        .map(p -> p.getEndpoint().toString()).toList();
+  }
+
+  /** Raft addresses of the learners in the latest configuration this node knows. */
+  public List<String> learners() {
+    return stateMachine.configuration().getLearners().stream()
+        .map(p -> p.getEndpoint().toString()).toList();
+  }
+
+  /** Called after every batch the store applies, on the state machine thread; keep it quick. */
+  public void addAppliedListener(LongConsumer listener) {
+    stateMachine.addAppliedListener(listener);
+  }
+
+  /** Takes a snapshot now; the future completes when it is saved. */
+  public CompletableFuture<Void> snapshot() {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    node.snapshot(status -> {
+      if (status.isOk()) {
+        future.complete(null);
+      } else {
+        future.completeExceptionally(RaftFailure.from(status));
+      }
+    });
+    return future;
+  }
+
+  /** Stops the node (a leader first hands over) and closes the store. Blocks until done. */
+  @Override
+  public void close() {
+    service.shutdown();
+    try {
+      service.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+    LOG.info("node {} stopped", options.nodeId());
+  }
+}

@@ -1,0 +1,101 @@
+package raftkv.core;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How to run one Raft node. Immutable; {@link #validate} names the field, the value and
+ * the rule of the first problem it finds.
+ *
+ * @param nodeId the operator's name for this node (used in logs and statuses)
+ * @param raftAddress host:port of this node's Raft (Bolt) transport; its jraft peer id
+ * @param dataDir holds {@code raft/} (log, metadata, snapshots) and {@code kv/} (the store)
+ * @param voters raft addresses of the initial voting members, this node included if it votes;
+ *     every node of a group must be started with the same voters and learners
+ * @param learners raft addresses of the initial learners (non-voting replicas)
+ * @param electionTimeoutMs follower-to-candidate timeout in ms; below 1000 elections split on
+ *     a loaded 2-core machine. Heartbeats go every electionTimeoutMs / heartbeatFactor ms.
+ * @param heartbeatFactor electionTimeoutMs / heartbeatFactor is the heartbeat interval; it is
+ *     also how late, at most, an idle follower learns that an entry committed
+ * @param snapshotIntervalSecs how often a snapshot is taken (when there are new entries);
+ *     the log is truncated up to the previous snapshot
+ * @param store RocksDB and exactly-once table settings
+ */
+public record RaftNodeOptions(
+    String nodeId,
+    String raftAddress,
+    Path dataDir,
+    List<String> voters,
+    List<String> learners,
+    int electionTimeoutMs,
+    int heartbeatFactor,
+    int snapshotIntervalSecs,
+    StoreOptions store) {
+
+  public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
+  public static final int DEFAULT_HEARTBEAT_FACTOR = 10;
+  public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 3600;
+
+  public RaftNodeOptions {
+    voters = List.copyOf(voters);
+    learners = List.copyOf(learners);
+  }
+
+  /** Throws {@link IllegalArgumentException} naming the first invalid field. */
+  public RaftNodeOptions validate() {
+    if (nodeId == null || nodeId.isBlank()) {
+      throw new IllegalArgumentException("nodeId must be non-empty");
+    }
+    requireHostPort("raftAddress", raftAddress);
+    if (dataDir == null) {
+      throw new IllegalArgumentException("dataDir must be set");
+    }
+    if (voters.isEmpty()) {
+      throw new IllegalArgumentException("voters must name at least one voter");
+    }
+    voters.forEach(v -> requireHostPort("voters", v));
+    learners.forEach(l -> requireHostPort("learners", l));
+    for (String learner : learners) {
+      if (voters.contains(learner)) {
+        throw new IllegalArgumentException("learners: " + learner + " is also a voter");
+      }
+    }
+    if (!voters.contains(raftAddress) && !learners.contains(raftAddress)) {
+      throw new IllegalArgumentException("raftAddress " + raftAddress
+          + " is neither among the voters " + voters + " nor the learners " + learners);
+    }
+    if (electionTimeoutMs < 100) {
+      throw new IllegalArgumentException(
+          "electionTimeoutMs must be >= 100 (>= 1000 recommended), got " + electionTimeoutMs);
+    }
+    if (heartbeatFactor < 2 || electionTimeoutMs / heartbeatFactor < 1) {
+      throw new IllegalArgumentException("heartbeatFactor must be >= 2 and leave a heartbeat "
+          + "interval of >= 1 ms, got " + heartbeatFactor + " with electionTimeoutMs "
+          + electionTimeoutMs);
+    }
+    if (snapshotIntervalSecs < 1) {
+      throw new IllegalArgumentException(
+          "snapshotIntervalSecs must be >= 1, got " + snapshotIntervalSecs);
+    }
+    return this;
+  }
+
+  public boolean isLearner() {
+    return learners.contains(raftAddress);
+  }
+
+  static void requireHostPort(String field, String value) {
+    int colon = value == null ? -1 : value.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException(field + ": '" + value + "' is not host:port");
+    }
+    try {
+      int port = Integer.parseInt(value.substring(colon + 1));
+      if (port < 1 || port > 65535) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(field + ": '" + value + "' has no port in 1..65535");
+    }
+  }
+}
