@@ -154,21 +154,33 @@ public final class KvStore implements AutoCloseable {
    */
   public IndexedRead<RangePage> range(byte[] start, byte[] end, int limit, boolean keysOnly)
       throws RocksDBException {
+    return range(start, end, limit, keysOnly, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #range(byte[], byte[], int, boolean)}, but the page also ends once its keys and
+   * values reach {@code maxBytes} (it always holds at least one key when one is in range).
+   */
+  public IndexedRead<RangePage> range(byte[] start, byte[] end, int limit, boolean keysOnly,
+      long maxBytes) throws RocksDBException {
     lock.readLock().lock();
     try (SnapshotView view = new SnapshotView();
          RocksIterator it = db.newIterator(data, view.readOptions)) {
       List<KeyValue> kvs = new ArrayList<>();
       byte[] nextStart = null;
+      long bytes = 0;
       for (it.seek(start); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (end.length > 0 && Arrays.compareUnsigned(key, end) >= 0) {
           break;
         }
-        if (kvs.size() == limit) {
+        if (kvs.size() == limit || (!kvs.isEmpty() && bytes >= maxBytes)) {
           nextStart = key;
           break;
         }
-        kvs.add(TxnEvaluator.toKeyValue(ByteString.copyFrom(key), parse(it.value()), keysOnly));
+        KeyValue kv = TxnEvaluator.toKeyValue(ByteString.copyFrom(key), parse(it.value()), keysOnly);
+        bytes += key.length + kv.getValue().size();
+        kvs.add(kv);
       }
       it.status();
       return new IndexedRead<>(new RangePage(kvs, nextStart), view.appliedIndex());

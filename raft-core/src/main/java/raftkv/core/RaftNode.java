@@ -33,6 +33,15 @@ import raftkv.v1.internal.Outcome;
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+  static {
+    // Bolt logs through sofa-common-tools, whose logback adapter is built for logback 1.2
+    // and fails (with a stack trace) on 1.5. Disabled, it falls back to plain SLF4J, so Bolt
+    // obeys our logback configuration. Must be set before any Bolt class loads.
+    if (System.getProperty("logback.middleware.log.disable") == null) {
+      System.setProperty("logback.middleware.log.disable", "true");
+    }
+  }
+
   /** All raftkv nodes form one group. */
   static final String GROUP_ID = "raftkv";
 

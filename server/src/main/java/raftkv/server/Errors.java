@@ -1,0 +1,102 @@
+package raftkv.server;
+
+import com.google.protobuf.Any;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.rocksdb.RocksDBException;
+import raftkv.core.RaftFailure;
+import raftkv.core.RaftNode;
+import raftkv.v1.Member;
+import raftkv.v1.NotLeader;
+
+/**
+ * The one place where failures become gRPC statuses. Clients act on the code:
+ *
+ * <ul>
+ *   <li>INVALID_ARGUMENT: the request is wrong; nothing was done. Never retry.
+ *   <li>UNAVAILABLE with a {@link NotLeader} detail: go to the named leader. For a write the
+ *       outcome may be unknown; retrying with the same write id is safe.
+ *   <li>UNAVAILABLE without the detail: this node cannot serve now; try another.
+ *   <li>RESOURCE_EXHAUSTED: the leader's apply queue is full; back off and retry.
+ *   <li>FAILED_PRECONDITION: a write whose sequence was acknowledged and forgotten.
+ *   <li>INTERNAL: the node's storage failed.
+ * </ul>
+ *
+ * Thread-safe.
+ */
+final class Errors {
+  private final RaftNode node;
+  private final Members members;
+
+  Errors(RaftNode node, Members members) {
+    this.node = node;
+    this.members = members;
+  }
+
+  StatusRuntimeException toStatus(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    if (cause instanceof InvalidRequest) {
+      return Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof RaftFailure raft) {
+      switch (raft.kind()) {
+        case NOT_LEADER:
+          return notLeader(raft.getMessage());
+        case BUSY:
+          return Status.RESOURCE_EXHAUSTED.withDescription("the leader's apply queue is full ("
+              + raft.getMessage() + "); retry after a backoff").asRuntimeException();
+        default:
+          return Status.UNAVAILABLE.withDescription(raft.getMessage()).asRuntimeException();
+      }
+    }
+    if (cause instanceof RocksDBException) {
+      return Status.INTERNAL.withDescription("storage error: " + cause.getMessage())
+          .withCause(cause).asRuntimeException();
+    }
+    if (cause instanceof CancellationException) {
+      return Status.CANCELLED.withDescription("cancelled").asRuntimeException();
+    }
+    return Status.INTERNAL.withDescription(String.valueOf(cause)).withCause(cause)
+        .asRuntimeException();
+  }
+
+  /** UNAVAILABLE naming the current leader, when this node knows one. */
+  StatusRuntimeException notLeader(String why) {
+    String leader = node.leaderRaftAddress();
+    NotLeader.Builder hint = NotLeader.newBuilder();
+    String description;
+    if (leader == null) {
+      description = "no leader is known right now (" + why + "); retry shortly";
+    } else {
+      Member m = members.member(leader);
+      hint.setLeaderId(m.getId()).setLeaderGrpcAddress(m.getGrpcAddress());
+      description = "not the leader (" + why + "); the leader is " + m.getId() + " at "
+          + m.getGrpcAddress();
+    }
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.UNAVAILABLE.value())
+        .setMessage(description)
+        .addDetails(Any.pack(hint.build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  static StatusRuntimeException rejected(String why) {
+    return Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

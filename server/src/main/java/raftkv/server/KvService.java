@@ -1,0 +1,196 @@
+package raftkv.server;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
+import raftkv.core.IndexedRead;
+import raftkv.core.KvStore;
+import raftkv.core.RaftNode;
+import raftkv.core.RangePage;
+import raftkv.reads.ReadPath;
+import raftkv.v1.DeleteRequest;
+import raftkv.v1.DeleteResponse;
+import raftkv.v1.GetRequest;
+import raftkv.v1.GetResponse;
+import raftkv.v1.KVGrpc;
+import raftkv.v1.PutRequest;
+import raftkv.v1.PutResponse;
+import raftkv.v1.RangeRequest;
+import raftkv.v1.RangeResponse;
+import raftkv.v1.ReadMeta;
+import raftkv.v1.RequestOp;
+import raftkv.v1.ResponseOp;
+import raftkv.v1.TxnRequest;
+import raftkv.v1.TxnResponse;
+import raftkv.v1.WriteId;
+import raftkv.v1.internal.Command;
+import raftkv.v1.internal.RangeCursor;
+
+/**
+ * The KV service. Every request is validated first (a refused one leaves no trace). Writes
+ * become one-op or multi-op transactions proposed to Raft; the call is answered by the
+ * proposal's completion, so no gRPC thread waits on Raft. Reads go through {@link ReadPath}
+ * at the level they ask for. Thread-safe.
+ */
+final class KvService extends KVGrpc.KVImplBase {
+  private final String nodeId;
+  private final RaftNode node;
+  private final ReadPath reads;
+  private final RequestValidator validator;
+  private final Limits limits;
+  private final Errors errors;
+
+  KvService(String nodeId, RaftNode node, ReadPath reads, Limits limits, Errors errors) {
+    this.nodeId = nodeId;
+    this.node = node;
+    this.reads = reads;
+    this.validator = new RequestValidator(limits);
+    this.limits = limits;
+    this.errors = errors;
+  }
+
+  @Override
+  public void put(PutRequest req, StreamObserver<PutResponse> observer) {
+    UnaryCall<PutResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> validator.put(req))) {
+      return;
+    }
+    TxnRequest txn = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setPut(
+        RequestOp.Put.newBuilder().setKey(req.getKey()).setValue(req.getValue())
+            .setPrevKv(req.getPrevKv()))).build();
+    write(req.getWriteId(), txn, call, r -> {
+      PutResponse.Builder response = PutResponse.newBuilder().setIndex(r.getIndex());
+      ResponseOp.Put put = r.getResponses(0).getPut();
+      if (put.hasPrevKv()) {
+        response.setPrevKv(put.getPrevKv());
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void delete(DeleteRequest req, StreamObserver<DeleteResponse> observer) {
+    UnaryCall<DeleteResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> validator.delete(req))) {
+      return;
+    }
+    TxnRequest txn = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setDelete(
+        RequestOp.Delete.newBuilder().setKey(req.getKey()).setPrevKv(req.getPrevKv()))).build();
+    write(req.getWriteId(), txn, call, r -> {
+      ResponseOp.Delete delete = r.getResponses(0).getDelete();
+      DeleteResponse.Builder response =
+          DeleteResponse.newBuilder().setIndex(r.getIndex()).setDeleted(delete.getDeleted());
+      if (delete.hasPrevKv()) {
+        response.setPrevKv(delete.getPrevKv());
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void txn(TxnRequest req, StreamObserver<TxnResponse> observer) {
+    UnaryCall<TxnResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> validator.txn(req))) {
+      return;
+    }
+    if (KvStore.isReadOnly(req)) {
+      reads.read(req.getRead().getConsistency(), store -> store.readOnlyTxn(req))
+          .whenComplete((r, failure) -> call.complete(
+              failure != null ? null
+                  : r.result().toBuilder().setMeta(meta(r)).build(), failure));
+      return;
+    }
+    write(req.getWriteId(), req.toBuilder().clearWriteId().clearRead().build(), call,
+        Function.identity());
+  }
+
+  @Override
+  public void get(GetRequest req, StreamObserver<GetResponse> observer) {
+    UnaryCall<GetResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> validator.get(req))) {
+      return;
+    }
+    byte[] key = req.getKey().toByteArray();
+    reads.read(req.getRead().getConsistency(), store -> store.get(key))
+        .whenComplete((r, failure) -> {
+          if (failure != null) {
+            call.fail(failure);
+            return;
+          }
+          GetResponse.Builder response = GetResponse.newBuilder().setMeta(meta(r));
+          if (r.result() != null) {
+            response.setFound(true).setKv(r.result());
+          }
+          call.succeed(response.build());
+        });
+  }
+
+  @Override
+  public void range(RangeRequest req, StreamObserver<RangeResponse> observer) {
+    UnaryCall<RangeResponse> call = new UnaryCall<>(observer, errors);
+    RangeCursor[] bounds = new RangeCursor[1];
+    if (!valid(call, () -> {
+      validator.range(req);
+      bounds[0] = RangeCursors.bounds(req);
+    })) {
+      return;
+    }
+    byte[] start = bounds[0].getNextStart().toByteArray();
+    ByteString end = bounds[0].getEnd();
+    int limit = req.getLimit() == 0 ? limits.maxRangeLimit() : req.getLimit();
+    reads.read(req.getRead().getConsistency(), store -> store.range(start, end.toByteArray(),
+            limit, req.getKeysOnly(), limits.maxRangeResponseBytes()))
+        .whenComplete((r, failure) -> {
+          if (failure != null) {
+            call.fail(failure);
+            return;
+          }
+          RangePage page = r.result();
+          RangeResponse.Builder response =
+              RangeResponse.newBuilder().addAllKvs(page.kvs()).setMeta(meta(r));
+          if (page.more()) {
+            response.setMore(true).setContinuation(RangeCursors.encode(page.nextStart(), end));
+          }
+          call.succeed(response.build());
+        });
+  }
+
+  private <R> void write(WriteId id, TxnRequest txn, UnaryCall<R> call,
+      Function<TxnResponse, R> toResponse) {
+    if (call.cancelled()) {
+      return;
+    }
+    if (!node.isLeader()) {
+      call.fail(errors.notLeader("writes go to the leader"));
+      return;
+    }
+    Command command = Command.newBuilder()
+        .setWriteId(id)
+        .setProposedAtMs(System.currentTimeMillis())
+        .setTxn(txn)
+        .build();
+    node.propose(command).whenComplete((outcome, failure) -> {
+      if (failure != null) {
+        call.fail(failure);
+      } else if (outcome.hasRejected()) {
+        call.fail(Errors.rejected(outcome.getRejected()));
+      } else {
+        call.succeed(toResponse.apply(outcome.getTxn()));
+      }
+    });
+  }
+
+  private ReadMeta meta(IndexedRead<?> read) {
+    return ReadMeta.newBuilder().setServedBy(nodeId).setAppliedIndex(read.appliedIndex()).build();
+  }
+
+  private static boolean valid(UnaryCall<?> call, Runnable validation) {
+    try {
+      validation.run();
+      return true;
+    } catch (InvalidRequest e) {
+      call.fail(e);
+      return false;
+    }
+  }
+}

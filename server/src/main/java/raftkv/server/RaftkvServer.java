@@ -1,0 +1,112 @@
+package raftkv.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.core.RaftNode;
+import raftkv.reads.ReadPath;
+
+/**
+ * One raftkv node process: the Raft node (Bolt transport on its Raft address) and the
+ * client API (gRPC on its own address).
+ *
+ * <p>Ownership: owns the Raft node, the gRPC server and the read executor; {@link #close}
+ * stops them in that order: no new calls, in-flight calls drained, then Raft.
+ */
+public final class RaftkvServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
+  private static final long DRAIN_SECONDS = 5;
+
+  private final ServerConfig config;
+  private final RaftNode node;
+  private final Server grpc;
+  private final ExecutorService readExecutor;
+
+  private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor) {
+    this.config = config;
+    this.node = node;
+    this.grpc = grpc;
+    this.readExecutor = readExecutor;
+  }
+
+  /** Validates the configuration, starts the Raft node, then serves the client API. */
+  public static RaftkvServer start(ServerConfig config) {
+    config.validate();
+    RaftNode node = RaftNode.start(config.raftOptions());
+    ExecutorService readExecutor = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), named("raftkv-read-"));
+    Members members = new Members(config.peers());
+    Errors errors = new Errors(node, members);
+    ReadPath reads = new ReadPath(node, readExecutor);
+    InetSocketAddress address = socketAddress(config.self().grpcAddress());
+    Limits limits = config.limits();
+    Server grpc = NettyServerBuilder.forAddress(address)
+        // Above the request limit, so an oversized request reaches the validator and gets
+        // INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
+        .maxInboundMessageSize(Math.max(limits.maxRequestBytes() * 4, 8 << 20))
+        .addService(new KvService(config.nodeId(), node, reads, limits, errors))
+        .addService(new AdminService(config, node, members))
+        .build();
+    try {
+      grpc.start();
+    } catch (IOException e) {
+      node.close();
+      readExecutor.shutdownNow();
+      throw new UncheckedIOException("cannot serve gRPC on " + address, e);
+    }
+    LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
+    return new RaftkvServer(config, node, grpc, readExecutor);
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** The Raft node, for tests and for the process that embeds this server. */
+  public RaftNode node() {
+    return node;
+  }
+
+  @Override
+  public void close() {
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    node.close();
+    readExecutor.shutdownNow();
+  }
+
+  /** Blocks until the gRPC server terminates. */
+  public void awaitTermination() throws InterruptedException {
+    grpc.awaitTermination();
+  }
+
+  static InetSocketAddress socketAddress(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(hostPort.substring(0, colon),
+        Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + counter.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

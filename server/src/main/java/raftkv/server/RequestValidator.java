@@ -1,0 +1,235 @@
+package raftkv.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import java.util.List;
+import java.util.Map;
+import raftkv.v1.Compare;
+import raftkv.v1.Consistency;
+import raftkv.v1.DeleteRequest;
+import raftkv.v1.GetRequest;
+import raftkv.v1.PutRequest;
+import raftkv.v1.RangeRequest;
+import raftkv.v1.ReadOptions;
+import raftkv.v1.RequestOp;
+import raftkv.v1.TxnRequest;
+import raftkv.v1.WriteId;
+
+/**
+ * Checks every request before it is proposed or served, so that apply never meets a bad
+ * command and a refused request leaves no trace. Each refusal says what is wrong and, for a
+ * limit, what the limit is. Stateless and thread-safe.
+ */
+final class RequestValidator {
+  private static final int MAX_CLIENT_ID_CHARS = 64;
+  private final Limits limits;
+
+  RequestValidator(Limits limits) {
+    this.limits = limits;
+  }
+
+  void put(PutRequest req) {
+    common(req);
+    key("key", req.getKey());
+    value("value", req.getValue());
+    writeId(req.getWriteId());
+  }
+
+  void get(GetRequest req) {
+    common(req);
+    key("key", req.getKey());
+    read(req.getRead());
+  }
+
+  void delete(DeleteRequest req) {
+    common(req);
+    key("key", req.getKey());
+    writeId(req.getWriteId());
+  }
+
+  void range(RangeRequest req) {
+    common(req);
+    if (req.getLimit() < 0) {
+      throw new InvalidRequest("limit must be >= 0 (0 = the server's page size, "
+          + limits.maxRangeLimit() + "), got " + req.getLimit());
+    }
+    if (req.getLimit() > limits.maxRangeLimit()) {
+      throw new InvalidRequest("limit " + req.getLimit() + " is over the maximum page of "
+          + limits.maxRangeLimit() + " keys; page with the continuation token instead");
+    }
+    if (!req.getPrefix().isEmpty() && (!req.getStart().isEmpty() || !req.getEnd().isEmpty())) {
+      throw new InvalidRequest("give either prefix or start/end, not both");
+    }
+    boundedKey("prefix", req.getPrefix());
+    boundedKey("start", req.getStart());
+    boundedKey("end", req.getEnd());
+    read(req.getRead());
+  }
+
+  void txn(TxnRequest req) {
+    common(req);
+    int ops = req.getComparesCount() + req.getSuccessCount() + req.getFailureCount();
+    if (ops > limits.maxTxnOps()) {
+      throw new InvalidRequest("transaction has " + ops + " operations (compares + success + "
+          + "failure); the limit is " + limits.maxTxnOps());
+    }
+    for (int i = 0; i < req.getComparesCount(); i++) {
+      compare("compares[" + i + "]", req.getCompares(i));
+    }
+    ops("success", req.getSuccessList());
+    ops("failure", req.getFailureList());
+    read(req.getRead());
+    if (!raftkv.core.KvStore.isReadOnly(req)) {
+      writeId(req.getWriteId());
+    }
+  }
+
+  private void compare(String where, Compare c) {
+    key(where + ".key", c.getKey());
+    switch (c.getTarget()) {
+      case VALUE:
+        value(where + ".value", c.getValue());
+        break;
+      case VERSION:
+        break;
+      case EXISTS:
+        if (c.getOp() != Compare.Operator.EQUAL && c.getOp() != Compare.Operator.NOT_EQUAL) {
+          throw new InvalidRequest(where + ": an EXISTS compare takes EQUAL or NOT_EQUAL, got "
+              + c.getOp());
+        }
+        break;
+      default:
+        throw new InvalidRequest(where + ": target must be VALUE, VERSION or EXISTS, got "
+            + c.getTarget());
+    }
+    if (c.getOp() == Compare.Operator.OPERATOR_UNSPECIFIED
+        || c.getOp() == Compare.Operator.UNRECOGNIZED) {
+      throw new InvalidRequest(where + ": op must be EQUAL, NOT_EQUAL, GREATER or LESS");
+    }
+  }
+
+  private void ops(String branch, List<RequestOp> ops) {
+    for (int i = 0; i < ops.size(); i++) {
+      RequestOp op = ops.get(i);
+      String where = branch + "[" + i + "]";
+      switch (op.getOpCase()) {
+        case PUT:
+          key(where + ".put.key", op.getPut().getKey());
+          value(where + ".put.value", op.getPut().getValue());
+          break;
+        case DELETE:
+          key(where + ".delete.key", op.getDelete().getKey());
+          break;
+        case GET:
+          key(where + ".get.key", op.getGet().getKey());
+          break;
+        default:
+          throw new InvalidRequest(where + ": the op is empty; set put, delete or get");
+      }
+    }
+  }
+
+  private void read(ReadOptions read) {
+    Consistency level = read.getConsistency();
+    if (level != Consistency.CONSISTENCY_UNSPECIFIED && level != Consistency.LINEARIZABLE
+        && level != Consistency.EVENTUAL) {
+      throw new InvalidRequest("unknown consistency level " + read.getConsistencyValue()
+          + "; this server serves LINEARIZABLE and EVENTUAL");
+    }
+  }
+
+  private void writeId(WriteId id) {
+    String clientId = id.getClientId();
+    if (clientId.isEmpty()) {
+      if (id.getSequence() != 0 || id.getAckedBelow() != 0) {
+        throw new InvalidRequest("write_id.sequence is set but write_id.client_id is empty");
+      }
+      return;
+    }
+    if (clientId.length() > MAX_CLIENT_ID_CHARS) {
+      throw new InvalidRequest("write_id.client_id is " + clientId.length()
+          + " characters; the limit is " + MAX_CLIENT_ID_CHARS);
+    }
+    for (int i = 0; i < clientId.length(); i++) {
+      char ch = clientId.charAt(i);
+      if (ch < 0x21 || ch > 0x7e) {
+        throw new InvalidRequest("write_id.client_id must be printable ASCII without spaces");
+      }
+    }
+    if (id.getSequence() == 0) {
+      throw new InvalidRequest("write_id.sequence must be >= 1 when client_id is set");
+    }
+    if (id.getAckedBelow() > id.getSequence()) {
+      throw new InvalidRequest("write_id.acked_below (" + id.getAckedBelow()
+          + ") must be <= write_id.sequence (" + id.getSequence() + ")");
+    }
+  }
+
+  private void key(String field, ByteString key) {
+    if (key.isEmpty()) {
+      throw new InvalidRequest(field + " is empty; keys are 1.." + limits.maxKeyBytes() + " bytes");
+    }
+    boundedKey(field, key);
+  }
+
+  private void boundedKey(String field, ByteString key) {
+    if (key.size() > limits.maxKeyBytes()) {
+      throw new InvalidRequest(field + " is " + key.size() + " bytes; the limit is "
+          + limits.maxKeyBytes() + " bytes");
+    }
+  }
+
+  private void value(String field, ByteString value) {
+    if (value.size() > limits.maxValueBytes()) {
+      throw new InvalidRequest(field + " is " + value.size() + " bytes; the limit is "
+          + limits.maxValueBytes() + " bytes");
+    }
+  }
+
+  private void common(Message req) {
+    int size = req.getSerializedSize();
+    if (size > limits.maxRequestBytes()) {
+      throw new InvalidRequest("request is " + size + " bytes; the limit is "
+          + limits.maxRequestBytes() + " bytes");
+    }
+    String unknown = unknownField(req, "");
+    if (unknown != null) {
+      throw new InvalidRequest("request has a field this server does not know or with the "
+          + "wrong wire type: " + unknown + "; nothing was done");
+    }
+  }
+
+  /**
+   * Finds a field the schema does not define, or a known field number sent with the wrong
+   * wire type (protobuf parks both among the unknown fields). Null when there is none.
+   */
+  private static String unknownField(Message message, String path) {
+    if (!message.getUnknownFields().asMap().isEmpty()) {
+      return (path.isEmpty() ? "" : path + ".") + "#"
+          + message.getUnknownFields().asMap().keySet().iterator().next();
+    }
+    for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
+      FieldDescriptor field = e.getKey();
+      if (field.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      String childPath = (path.isEmpty() ? "" : path + ".") + field.getName();
+      if (field.isRepeated()) {
+        List<?> items = (List<?>) e.getValue();
+        for (int i = 0; i < items.size(); i++) {
+          String found = unknownField((Message) items.get(i), childPath + "[" + i + "]");
+          if (found != null) {
+            return found;
+          }
+        }
+      } else {
+        String found = unknownField((Message) e.getValue(), childPath);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+}

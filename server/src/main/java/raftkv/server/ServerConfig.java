@@ -1,0 +1,92 @@
+package raftkv.server;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import raftkv.core.RaftNodeOptions;
+import raftkv.core.StoreOptions;
+
+/**
+ * Everything one node needs to start. Immutable; {@link #validate} names the field, the
+ * value and the rule of the first problem.
+ *
+ * @param nodeId this node's id; must be one of {@code peers}
+ * @param peers every member of the initial configuration, this node included, identical on
+ *     every node (voters and learners, with both their Raft and gRPC addresses)
+ * @param dataDir where the node keeps its Raft log, metadata, snapshots and store
+ * @param electionTimeoutMs see {@link RaftNodeOptions#electionTimeoutMs()}
+ * @param heartbeatFactor see {@link RaftNodeOptions#heartbeatFactor()}
+ * @param snapshotIntervalSecs see {@link RaftNodeOptions#snapshotIntervalSecs()}
+ * @param limits request limits
+ * @param store RocksDB and exactly-once table settings
+ */
+public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
+    int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
+    StoreOptions store) {
+
+  public ServerConfig {
+    peers = List.copyOf(peers);
+  }
+
+  /** Defaults for everything but identity and membership. */
+  public static ServerConfig of(String nodeId, List<PeerSpec> peers, Path dataDir) {
+    return new ServerConfig(nodeId, peers, dataDir, RaftNodeOptions.DEFAULT_ELECTION_TIMEOUT_MS,
+        RaftNodeOptions.DEFAULT_HEARTBEAT_FACTOR, RaftNodeOptions.DEFAULT_SNAPSHOT_INTERVAL_SECS,
+        Limits.DEFAULTS, StoreOptions.DEFAULTS);
+  }
+
+  public ServerConfig withSnapshotIntervalSecs(int secs) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
+        limits, store);
+  }
+
+  public ServerConfig withElectionTimeoutMs(int ms) {
+    return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
+        limits, store);
+  }
+
+  public ServerConfig withLimits(Limits newLimits) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, newLimits, store);
+  }
+
+  /** This node's own entry in {@code peers}. */
+  public PeerSpec self() {
+    return peers.stream().filter(p -> p.id().equals(nodeId)).findFirst().orElseThrow(
+        () -> new IllegalArgumentException("nodeId '" + nodeId + "' is not among the peers "
+            + peers.stream().map(PeerSpec::id).toList()));
+  }
+
+  /** Throws {@link IllegalArgumentException} naming the first invalid field. */
+  public ServerConfig validate() {
+    if (peers.isEmpty()) {
+      throw new IllegalArgumentException("peers must list at least this node");
+    }
+    Set<String> ids = new HashSet<>();
+    Set<String> addresses = new HashSet<>();
+    for (PeerSpec p : peers) {
+      if (!ids.add(p.id())) {
+        throw new IllegalArgumentException("peers: id '" + p.id() + "' appears twice");
+      }
+      if (!addresses.add(p.raftAddress()) || !addresses.add(p.grpcAddress())) {
+        throw new IllegalArgumentException("peers: an address of '" + p + "' is used twice");
+      }
+    }
+    if (peers.stream().noneMatch(p -> !p.learner())) {
+      throw new IllegalArgumentException("peers must include at least one voter");
+    }
+    self();
+    limits.validate();
+    raftOptions().validate();
+    return this;
+  }
+
+  /** The jraft side of this configuration. */
+  public RaftNodeOptions raftOptions() {
+    return new RaftNodeOptions(nodeId, self().raftAddress(), dataDir,
+        peers.stream().filter(p -> !p.learner()).map(PeerSpec::raftAddress).toList(),
+        peers.stream().filter(PeerSpec::learner).map(PeerSpec::raftAddress).toList(),
+        electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, store);
+  }
+}

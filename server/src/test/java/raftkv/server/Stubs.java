@@ -1,0 +1,34 @@
+package raftkv.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import raftkv.v1.AdminGrpc;
+import raftkv.v1.KVGrpc;
+
+/** Raw gRPC stubs per endpoint, for tests that check exact statuses. Closes its channels. */
+final class Stubs implements AutoCloseable {
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  KVGrpc.KVBlockingStub kv(String endpoint) {
+    return KVGrpc.newBlockingStub(channel(endpoint)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  AdminGrpc.AdminBlockingStub admin(String endpoint) {
+    return AdminGrpc.newBlockingStub(channel(endpoint)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private ManagedChannel channel(String endpoint) {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext()
+        .maxInboundMessageSize(16 << 20).build();
+    channels.add(channel);
+    return channel;
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+  }
+}
