@@ -1,0 +1,65 @@
+package raftkv.cli;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code DIR/cluster.json}: what {@code raftkv cluster start} launched, so that other verbs
+ * ({@code --cluster DIR}) can find the nodes. Immutable value; read and written whole.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record ClusterFile(List<Node> nodes) {
+  static final String NAME = "cluster.json";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** One launched node process; {@code command} relaunches it on the same addresses and data. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Node(String id, String role, String raftAddress, String grpcAddress, long pid,
+      String dataDir, String logFile, List<String> command) {
+    Node withPid(long newPid) {
+      return new Node(id, role, raftAddress, grpcAddress, newPid, dataDir, logFile, command);
+    }
+  }
+
+  static ClusterFile read(Path dir) {
+    Path file = dir.resolve(NAME);
+    try {
+      return JSON.readValue(file.toFile(), ClusterFile.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + " (was 'raftkv cluster start --dir "
+          + dir + "' run?)", e);
+    }
+  }
+
+  void write(Path dir) {
+    try {
+      Path tmp = dir.resolve(NAME + ".tmp");
+      JSON.writeValue(tmp.toFile(), this);
+      Files.move(tmp, dir.resolve(NAME), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Node node(String id) {
+    return nodes.stream().filter(n -> n.id().equals(id)).findFirst().orElseThrow(
+        () -> new IllegalArgumentException("no node '" + id + "' in the cluster; nodes are "
+            + nodes.stream().map(Node::id).toList()));
+  }
+
+  List<String> grpcAddresses() {
+    return nodes.stream().map(Node::grpcAddress).toList();
+  }
+
+  ClusterFile replace(Node updated) {
+    return new ClusterFile(nodes.stream().map(n -> n.id().equals(updated.id()) ? updated : n).toList());
+  }
+}

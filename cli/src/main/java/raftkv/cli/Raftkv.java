@@ -1,0 +1,45 @@
+package raftkv.cli;
+
+import java.io.File;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code raftkv} command. Each subcommand is one class in this package. */
+@Command(name = "raftkv", mixinStandardHelpOptions = true, version = "raftkv 0.1.0",
+    description = "A Raft-replicated key-value store with linearizable writes.",
+    subcommands = {ServerCommand.class, ClusterCommand.class, PutCommand.class,
+        GetCommand.class, DeleteCommand.class, RangeCommand.class, TxnCommand.class,
+        StatusCommand.class})
+public final class Raftkv {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (tests call this in-process). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Raftkv());
+    configFile(args).ifPresent(file -> cli.getSubcommands().get("server")
+        .setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file)));
+    return cli.execute(args);
+  }
+
+  /**
+   * {@code raftkv server --config FILE}: the file's keys are the long option names without
+   * dashes and act as defaults, so flags given on the command line win.
+   */
+  private static java.util.Optional<File> configFile(String[] args) {
+    if (args.length == 0 || !args[0].equals("server")) {
+      return java.util.Optional.empty();
+    }
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return java.util.Optional.of(new File(args[i + 1]));
+      }
+      if (args[i].startsWith("--config=")) {
+        return java.util.Optional.of(new File(args[i].substring("--config=".length())));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+}

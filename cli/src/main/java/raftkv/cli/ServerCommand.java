@@ -1,0 +1,102 @@
+package raftkv.cli;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import raftkv.core.StoreOptions;
+import raftkv.server.Limits;
+import raftkv.server.PeerSpec;
+import raftkv.server.RaftkvServer;
+import raftkv.server.ServerConfig;
+
+/** {@code raftkv server}: runs one node until SIGTERM or SIGINT. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+    description = {"Runs one raftkv node in the foreground until SIGTERM/SIGINT.",
+        "Every node of a cluster is started with the same --peers list.",
+        "Example: raftkv server --id n1 --data-dir /var/lib/raftkv "
+            + "--peers n1=10.0.0.1:7001/10.0.0.1:9001,n2=10.0.0.2:7001/10.0.0.2:9001,"
+            + "n3=10.0.0.3:7001/10.0.0.3:9001"})
+final class ServerCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Properties file whose keys are these options' long names without dashes "
+          + "(id, peers, data-dir, ...). Flags override it.")
+  File config;
+
+  @Option(names = "--id", required = true, description = "This node's id; one of the --peers ids.")
+  String id;
+
+  @Option(names = "--peers", required = true, split = ",", paramLabel = "ID=RAFT/GRPC[/learner]",
+      description = "Every member of the initial configuration, this node included: "
+          + "id=raftHost:port/grpcHost:port, '/learner' appended for a non-voting replica. "
+          + "Raft traffic (Bolt) uses the first address, clients the second.")
+  List<String> peers;
+
+  @Option(names = "--data-dir", required = true,
+      description = "Directory for the Raft log, metadata, snapshots and the RocksDB store.")
+  Path dataDir;
+
+  @Option(names = "--election-timeout-ms", defaultValue = "1000",
+      description = "Follower-to-candidate timeout in ms (default ${DEFAULT-VALUE}); "
+          + "below 1000 elections split on a loaded small machine.")
+  int electionTimeoutMs;
+
+  @Option(names = "--heartbeat-factor", defaultValue = "10",
+      description = "Heartbeats every election-timeout / factor ms (default ${DEFAULT-VALUE}).")
+  int heartbeatFactor;
+
+  @Option(names = "--snapshot-interval-s", defaultValue = "3600",
+      description = "Seconds between snapshots (default ${DEFAULT-VALUE}); the log is "
+          + "truncated up to the previous snapshot.")
+  int snapshotIntervalSecs;
+
+  @Option(names = "--max-key-bytes", defaultValue = "4096", description = "Default ${DEFAULT-VALUE}.")
+  int maxKeyBytes;
+
+  @Option(names = "--max-value-bytes", defaultValue = "1048576", description = "Default ${DEFAULT-VALUE}.")
+  int maxValueBytes;
+
+  @Option(names = "--max-request-bytes", defaultValue = "1572864", description = "Default ${DEFAULT-VALUE}.")
+  int maxRequestBytes;
+
+  @Option(names = "--max-txn-ops", defaultValue = "128",
+      description = "Most compares + ops in one transaction (default ${DEFAULT-VALUE}).")
+  int maxTxnOps;
+
+  @Option(names = "--max-range-limit", defaultValue = "10000",
+      description = "Largest Range page in keys (default ${DEFAULT-VALUE}).")
+  int maxRangeLimit;
+
+  @Option(names = "--block-cache-mb", defaultValue = "32",
+      description = "RocksDB block cache in MiB (default ${DEFAULT-VALUE}).")
+  long blockCacheMb;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ServerConfig serverConfig;
+    try {
+      List<PeerSpec> specs = peers.stream().map(PeerSpec::parse).toList();
+      Limits limits = new Limits(maxKeyBytes, maxValueBytes, maxRequestBytes, maxTxnOps,
+          maxRangeLimit, Math.max(Limits.DEFAULTS.maxRangeResponseBytes(), maxKeyBytes + maxValueBytes));
+      StoreOptions store = new StoreOptions(blockCacheMb << 20,
+          StoreOptions.DEFAULTS.writeBufferBytes(), StoreOptions.DEFAULTS.dedupTtlMs(),
+          StoreOptions.DEFAULTS.maxClients());
+      serverConfig = new ServerConfig(id, specs, dataDir, electionTimeoutMs, heartbeatFactor,
+          snapshotIntervalSecs, limits, store).validate();
+    } catch (IllegalArgumentException e) {
+      System.err.println("raftkv server: invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    RaftkvServer server = RaftkvServer.start(serverConfig);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "raftkv-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}
