@@ -72,7 +72,8 @@ final class ExactlyOnceTable {
    */
   Outcome recorded(WriteBatchWithIndex batch, WriteId id) throws RocksDBException {
     ClientRecord client = clients.get(id.getClientId());
-    if (client != null && id.getSequence() < client.getAckedBelow()) {
+    // Sequences are uint64 on the wire: compare them unsigned.
+    if (client != null && Long.compareUnsigned(id.getSequence(), client.getAckedBelow()) < 0) {
       return Outcome.newBuilder().setRejected("sequence " + id.getSequence() + " of client "
           + id.getClientId() + " was already acknowledged (client acked below "
           + client.getAckedBelow() + "); not applied again").build();
@@ -94,8 +95,9 @@ final class ExactlyOnceTable {
     batch.put(dedup, key(clientId, id.getSequence()), outcome.toByteArray());
     long oldAcked = previous == null ? 0 : previous.getAckedBelow();
     // Never prune the record just written, whatever the command claims.
-    long newAcked = Math.max(oldAcked, Math.min(id.getAckedBelow(), id.getSequence()));
-    if (newAcked > oldAcked) {
+    long claimed = unsignedMin(id.getAckedBelow(), id.getSequence());
+    long newAcked = Long.compareUnsigned(claimed, oldAcked) > 0 ? claimed : oldAcked;
+    if (newAcked != oldAcked) {
       prune(batch, clientId, oldAcked, newAcked);
     }
     ClientRecord updated = ClientRecord.newBuilder()
@@ -132,16 +134,17 @@ final class ExactlyOnceTable {
   }
 
   private void forget(WriteBatchWithIndex batch, String clientId) throws RocksDBException {
-    prune(batch, clientId, 0, Long.MAX_VALUE);
+    prune(batch, clientId, 0, -1L);
+    batch.delete(dedup, key(clientId, -1L));
     batch.delete(clientsFamily, clientId.getBytes(StandardCharsets.UTF_8));
     clients.remove(clientId);
   }
 
-  /** Deletes the client's records with sequence in [from, to). */
+  /** Deletes the client's records with sequence in [from, to), both unsigned. */
   private void prune(WriteBatchWithIndex batch, String clientId, long from, long to)
       throws RocksDBException {
-    if (to - from <= POINT_DELETE_GAP) {
-      for (long seq = from; seq < to; seq++) {
+    if (Long.compareUnsigned(to - from, POINT_DELETE_GAP) <= 0) {
+      for (long seq = from; seq != to; seq++) {
         batch.delete(dedup, key(clientId, seq));
       }
       return;
@@ -159,6 +162,10 @@ final class ExactlyOnceTable {
     for (byte[] key : doomed) {
       batch.delete(dedup, key);
     }
+  }
+
+  private static long unsignedMin(long a, long b) {
+    return Long.compareUnsigned(a, b) <= 0 ? a : b;
   }
 
   /** client id bytes, a 0 separator (ids are printable ASCII), then the big-endian sequence. */

@@ -82,47 +82,56 @@ final class KvStateMachine extends StateMachineAdapter {
 
   @Override
   public void onApply(Iterator iter) {
-    List<Proposal> proposals = new ArrayList<>();
+    List<Closure> waiting = new ArrayList<>();
     List<Outcome> outcomes = new ArrayList<>();
     try (ApplyBatch batch = store.newApplyBatch()) {
       while (iter.hasNext()) {
         long index = iter.getIndex();
-        Closure done = iter.done();
         // At or below the stored index: a replay after restart, already in the store.
         if (index > store.appliedIndex()) {
           Outcome outcome = batch.apply(index, iter.getData());
-          if (done instanceof Proposal proposal) {
-            proposals.add(proposal);
+          Closure done = iter.done();
+          if (done != null) {
+            waiting.add(done);
             outcomes.add(outcome);
-          } else if (done != null) {
-            done.run(Status.OK());
           }
           if (batch.sizeBytes() >= MAX_BATCH_BYTES) {
-            commit(batch, proposals, outcomes);
+            commit(batch, waiting, outcomes);
           }
         }
         iter.next();
       }
-      commit(batch, proposals, outcomes);
+      commit(batch, waiting, outcomes);
     } catch (RocksDBException | RuntimeException e) {
       // The store can no longer be trusted to match the log: stop this node rather than
       // diverge. jraft puts it in an error state; a restart replays from the stored index.
       LOG.error("node {}: applying at index {} failed; stopping the state machine", nodeId,
           iter.getIndex(), e);
-      iter.setErrorAndRollback(1, new Status(RaftError.EIO, "apply failed: %s", e));
+      // jraft fails the closures from the failing entry on; the earlier ones of this batch
+      // were never written, so their callers must hear it from here.
+      Status failed = new Status(RaftError.EIO, "apply failed on node %s: %s", nodeId, e);
+      for (Closure done : waiting) {
+        done.run(failed);
+      }
+      iter.setErrorAndRollback(1, failed);
     }
   }
 
-  private void commit(ApplyBatch batch, List<Proposal> proposals, List<Outcome> outcomes)
+  /** Writes the batch, then (and only then) answers the callers whose entries it holds. */
+  private void commit(ApplyBatch batch, List<Closure> waiting, List<Outcome> outcomes)
       throws RocksDBException {
     if (batch.entries() == 0) {
       return;
     }
     batch.commit();
-    for (int i = 0; i < proposals.size(); i++) {
-      proposals.get(i).applied(outcomes.get(i));
+    for (int i = 0; i < waiting.size(); i++) {
+      if (waiting.get(i) instanceof Proposal proposal) {
+        proposal.applied(outcomes.get(i));
+      } else {
+        waiting.get(i).run(Status.OK());
+      }
     }
-    proposals.clear();
+    waiting.clear();
     outcomes.clear();
     notifyApplied(store.appliedIndex());
   }
@@ -173,6 +182,11 @@ final class KvStateMachine extends StateMachineAdapter {
         return true;
       }
       store.replaceWith(root.resolve(SNAPSHOT_DIR));
+      if (store.appliedIndex() != snapshotIndex) {
+        LOG.error("node {}: snapshot claims index {} but its store is at {}; refusing it",
+            nodeId, snapshotIndex, store.appliedIndex());
+        return false;
+      }
       LOG.info("node {}: installed snapshot at index {} (local state was at {})", nodeId,
           store.appliedIndex(), local);
       notifyApplied(store.appliedIndex());

@@ -301,27 +301,54 @@ public final class KvStore implements AutoCloseable {
   /**
    * Replaces the whole store with the checkpoint in {@code source}. Reads wait while the
    * database is swapped. State machine thread only.
+   *
+   * <p>The live store is kept until the replacement has opened: the checkpoint is linked
+   * into a sibling directory first, and if it cannot be opened the previous store is put
+   * back and reopened, so a bad snapshot never leaves this node without its data.
+   *
+   * @throws IOException when {@code source} is not a RocksDB checkpoint or cannot be opened;
+   *     the local store is then unchanged
    */
   void replaceWith(Path source) throws RocksDBException, IOException {
+    if (!Files.isRegularFile(source.resolve("CURRENT"))) {
+      throw new IOException(source + " is not a RocksDB checkpoint (no CURRENT file)");
+    }
+    Path incoming = dir.resolveSibling(dir.getFileName() + ".incoming");
+    Path previous = dir.resolveSibling(dir.getFileName() + ".previous");
+    deleteRecursively(incoming);
+    deleteRecursively(previous);
+    linkOrCopyFiles(source, incoming);
     lock.writeLock().lock();
     try {
       closeDb();
-      deleteRecursively(dir);
-      Files.createDirectories(dir);
-      try (Stream<Path> files = Files.list(source)) {
-        for (Path file : (Iterable<Path>) files::iterator) {
-          Path target = dir.resolve(file.getFileName());
-          try {
-            // SST files are immutable: a hard link is a safe, free copy.
-            Files.createLink(target, file);
-          } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(file, target);
-          }
-        }
+      Files.move(dir, previous);
+      Files.move(incoming, dir);
+      try {
+        openDb();
+      } catch (RocksDBException | RuntimeException e) {
+        deleteRecursively(dir);
+        Files.move(previous, dir);
+        openDb();
+        throw new IOException("the snapshot's store would not open; kept the local store", e);
       }
-      openDb();
     } finally {
       lock.writeLock().unlock();
+    }
+    deleteRecursively(previous);
+  }
+
+  private static void linkOrCopyFiles(Path source, Path target) throws IOException {
+    Files.createDirectories(target);
+    try (Stream<Path> files = Files.list(source)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Path copy = target.resolve(file.getFileName());
+        try {
+          // SST files are immutable: a hard link is a safe, free copy.
+          Files.createLink(copy, file);
+        } catch (IOException | UnsupportedOperationException e) {
+          Files.copy(file, copy);
+        }
+      }
     }
   }
 

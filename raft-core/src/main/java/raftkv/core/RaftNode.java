@@ -1,6 +1,7 @@
 package raftkv.core;
 
 import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.NodeManager;
 import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.closure.ReadIndexClosure;
@@ -95,10 +96,29 @@ public final class RaftNode implements AutoCloseable {
 
     PeerId self = PeerId.parsePeer(options.raftAddress());
     RaftGroupService service = new RaftGroupService(GROUP_ID, self, nodeOptions);
-    Node node = service.start();
-    if (node == null) {
+    Node node;
+    try {
+      node = service.start();
+      if (node == null) {
+        throw new IllegalStateException("jraft refused to start the node; see the log");
+      }
+    } catch (RuntimeException e) {
+      // jraft starts the node before it binds the Raft port, and RaftGroupService.shutdown
+      // is a no-op until start returned: stop what did start, or it lingers (even as leader)
+      // and holds the store's lock.
+      Node started = service.getRaftNode();
+      if (started != null) {
+        started.shutdown();
+        try {
+          started.join();
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      NodeManager.getInstance().removeAddress(self.getEndpoint());
       store.close();
-      throw new IllegalStateException("jraft node " + self + " failed to start; see the log");
+      throw new IllegalStateException("cannot start the Raft node on " + options.raftAddress()
+          + ": " + e.getMessage(), e);
     }
     LOG.info("node {} started: raft {} as {}, voters {}, learners {}", options.nodeId(),
         options.raftAddress(), options.isLearner() ? "learner" : "voter", options.voters(),

@@ -73,6 +73,9 @@ public record RaftNodeOptions(
           + "interval of >= 1 ms, got " + heartbeatFactor + " with electionTimeoutMs "
           + electionTimeoutMs);
     }
+    if (store == null) {
+      throw new IllegalArgumentException("store must be set (StoreOptions.DEFAULTS for defaults)");
+    }
     if (snapshotIntervalSecs < 1) {
       throw new IllegalArgumentException(
           "snapshotIntervalSecs must be >= 1, got " + snapshotIntervalSecs);
