@@ -1,0 +1,24 @@
+package raftkv.client;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+
+/**
+ * Opens the channel to one endpoint. Package-private so that tests can substitute in-process
+ * channels; the client calls it at most once per endpoint and owns (and shuts down) what it
+ * returns.
+ */
+@FunctionalInterface
+interface ChannelFactory {
+  /** Responses can be a Range page of up to 4 MiB of keys and values plus framing. */
+  int MAX_INBOUND_MESSAGE_BYTES = 8 << 20;
+
+  /** Plaintext gRPC over whichever transport is on the class path (grpc-netty-shaded). */
+  ChannelFactory PLAINTEXT = endpoint ->
+      Grpc.newChannelBuilder(endpoint, InsecureChannelCredentials.create())
+          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+          .build();
+
+  ManagedChannel create(String endpoint);
+}

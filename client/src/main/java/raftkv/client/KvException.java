@@ -1,0 +1,131 @@
+package raftkv.client;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import raftkv.v1.NotLeader;
+
+/**
+ * A call failed for good: the server refused it, or no node answered within the call's
+ * deadline, or the client was closed.
+ *
+ * <p>{@link #code()} says which; {@link #serverMessage()} is the description that came with
+ * the status (for a deadline, that of the last refusal before time ran out, if there was one). The message is meant
+ * for people: it names the code and the description and, for a deadline, how many attempts
+ * were made and at which endpoints.
+ *
+ * <p>Immutable.
+ */
+public final class KvException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final Status.Code code;
+  private final String serverMessage;
+  private final NotLeader leaderHint;
+
+  KvException(Status.Code code, String serverMessage, NotLeader leaderHint, String message,
+      Throwable cause) {
+    super(message, cause);
+    this.code = code;
+    this.serverMessage = serverMessage == null ? "" : serverMessage;
+    this.leaderHint = leaderHint;
+  }
+
+  /** The gRPC status code of the failure. */
+  public Status.Code code() {
+    return code;
+  }
+
+  /** The status description as received; empty when there was none. */
+  public String serverMessage() {
+    return serverMessage;
+  }
+
+  /** The leader a node named when it refused the call for not being the leader, if any. */
+  public Optional<NotLeader> leaderHint() {
+    return Optional.ofNullable(leaderHint);
+  }
+
+  /** The failure of one gRPC call, as it came. */
+  static KvException of(Throwable failure) {
+    if (failure instanceof KvException kv) {
+      return kv;
+    }
+    Status status = Status.fromThrowable(failure);
+    String description = status.getDescription();
+    return new KvException(status.getCode(), description, notLeader(failure).orElse(null),
+        describe(status), failure);
+  }
+
+  /**
+   * The call's deadline ran out while it was still being tried.
+   *
+   * @param lastRefusal the last failure that was not the deadline itself, if any: it says why
+   *     the earlier attempts did not succeed
+   * @param cause the attempt cut short by the deadline, if one was
+   */
+  static KvException deadline(Duration timeout, int attempts, Collection<String> endpoints,
+      Throwable lastRefusal, Throwable cause) {
+    StringBuilder message = new StringBuilder("DEADLINE_EXCEEDED: no answer within ")
+        .append(human(timeout)).append(" after ").append(attempts)
+        .append(attempts == 1 ? " attempt" : " attempts");
+    if (!endpoints.isEmpty()) {
+      message.append(" at ").append(String.join(", ", endpoints));
+    }
+    String description = null;
+    NotLeader hint = null;
+    if (lastRefusal != null) {
+      Status last = Status.fromThrowable(lastRefusal);
+      description = last.getDescription();
+      hint = notLeader(lastRefusal).orElse(null);
+      message.append("; last failure: ").append(describe(last));
+    }
+    return new KvException(Status.Code.DEADLINE_EXCEEDED, description, hint,
+        message.toString(), cause != null ? cause : lastRefusal);
+  }
+
+  static KvException closed() {
+    return new KvException(Status.Code.CANCELLED, "", null, "CANCELLED: the client is closed",
+        null);
+  }
+
+  /** The same failure, rethrown on the caller's thread so that its stack shows the caller. */
+  KvException rethrown() {
+    return new KvException(code, serverMessage, leaderHint, getMessage(), this);
+  }
+
+  static Optional<NotLeader> notLeader(Throwable failure) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(failure);
+    if (status == null) {
+      return Optional.empty();
+    }
+    for (Any detail : status.getDetailsList()) {
+      if (detail.is(NotLeader.class)) {
+        try {
+          return Optional.of(detail.unpack(NotLeader.class));
+        } catch (InvalidProtocolBufferException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String describe(Status status) {
+    String description = status.getDescription();
+    if (description == null || description.isEmpty()) {
+      return status.getCode().name() + (status.getCause() == null ? ""
+          : ": " + status.getCause());
+    }
+    return status.getCode().name() + ": " + description;
+  }
+
+  private static String human(Duration d) {
+    long millis = d.toMillis();
+    return millis % 1000 == 0 && millis > 0 ? millis / 1000 + "s" : millis + "ms";
+  }
+}
