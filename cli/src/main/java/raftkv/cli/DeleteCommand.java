@@ -1,0 +1,26 @@
+package raftkv.cli;
+
+import com.google.protobuf.ByteString;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import raftkv.client.KvClient;
+import raftkv.v1.DeleteRequest;
+import raftkv.v1.DeleteResponse;
+
+@Command(name = "delete", aliases = "del", mixinStandardHelpOptions = true,
+    description = "Removes KEY. Prints the index and whether the key existed.")
+final class DeleteCommand extends DataCommand {
+  @Parameters(index = "0", paramLabel = "KEY") String key;
+
+  @Override
+  void run(KvClient client) {
+    DeleteResponse r = client.blocking().delete(
+        DeleteRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build());
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("index", r.getIndex());
+    json.put("deleted", r.getDeleted());
+    output.print(json, (r.getDeleted() ? "deleted" : "no such key") + ", index " + r.getIndex());
+  }
+}

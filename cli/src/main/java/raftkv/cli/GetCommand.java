@@ -1,0 +1,39 @@
+package raftkv.cli;
+
+import com.google.protobuf.ByteString;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import raftkv.client.KvClient;
+import raftkv.v1.GetRequest;
+import raftkv.v1.GetResponse;
+
+@Command(name = "get", mixinStandardHelpOptions = true,
+    description = "Reads KEY. Prints its value; nothing (and found=false with --json) when missing.")
+final class GetCommand extends DataCommand {
+  @Parameters(index = "0", paramLabel = "KEY") String key;
+
+  @Option(names = "--consistency", defaultValue = "linearizable",
+      description = "linearizable (default) or eventual.")
+  String consistency;
+
+  @Override
+  void run(KvClient client) {
+    GetResponse r = client.blocking().get(GetRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8(key)).setRead(Consistencies.parse(consistency)).build());
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("found", r.getFound());
+    json.put("value", r.getFound() ? r.getKv().getValue().toStringUtf8() : null);
+    json.put("version", r.getKv().getVersion());
+    json.put("createIndex", r.getKv().getCreateIndex());
+    Json.meta(json, r.getMeta());
+    if (output.json || r.getFound()) {
+      output.print(json, r.getKv().getValue().toStringUtf8());
+    } else {
+      System.err.println("(key not found; served by " + r.getMeta().getServedBy() + " at index "
+          + r.getMeta().getAppliedIndex() + ")");
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package raftkv.cli;
+
+import com.google.protobuf.ByteString;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import raftkv.client.KvClient;
+import raftkv.v1.PutRequest;
+import raftkv.v1.PutResponse;
+
+@Command(name = "put", mixinStandardHelpOptions = true,
+    description = "Sets KEY to VALUE (or to standard input when VALUE is omitted). "
+        + "Prints the log index the write was applied at.")
+final class PutCommand extends DataCommand {
+  @Parameters(index = "0", paramLabel = "KEY") String key;
+  @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE") String value;
+
+  @Override
+  void run(KvClient client) throws Exception {
+    ByteString bytes = value != null ? ByteString.copyFromUtf8(value) : ByteString.readFrom(System.in);
+    PutResponse r = client.blocking().put(PutRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8(key)).setValue(bytes).build());
+    output.print(Map.of("index", r.getIndex()), "OK index " + r.getIndex());
+  }
+}

@@ -1,0 +1,73 @@
+package raftkv.cli;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import raftkv.client.KvClient;
+import raftkv.v1.KeyValue;
+import raftkv.v1.RangeRequest;
+import raftkv.v1.RangeResponse;
+
+@Command(name = "range", mixinStandardHelpOptions = true,
+    description = "Lists keys in byte order: a prefix, or [start, end). Follows continuation "
+        + "tokens until --limit keys (default: all) are printed.")
+final class RangeCommand extends DataCommand {
+  @Option(names = "--prefix") String prefix;
+  @Option(names = "--start", description = "Inclusive start key.") String start;
+  @Option(names = "--end", description = "Exclusive end key.") String end;
+  @Option(names = "--limit", defaultValue = "0", description = "Most keys to print; 0 = all.")
+  int limit;
+  @Option(names = "--keys-only") boolean keysOnly;
+  @Option(names = "--consistency", defaultValue = "linearizable",
+      description = "linearizable (default) or eventual.")
+  String consistency;
+
+  @Override
+  void run(KvClient client) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
+    }
+    RangeRequest.Builder req = RangeRequest.newBuilder().setKeysOnly(keysOnly)
+        .setRead(Consistencies.parse(consistency));
+    if (prefix != null) {
+      req.setPrefix(ByteString.copyFromUtf8(prefix));
+    }
+    if (start != null) {
+      req.setStart(ByteString.copyFromUtf8(start));
+    }
+    if (end != null) {
+      req.setEnd(ByteString.copyFromUtf8(end));
+    }
+    List<KeyValue> kvs = new ArrayList<>();
+    RangeResponse page;
+    do {
+      if (limit > 0) {
+        req.setLimit(Math.min(limit - kvs.size(), 10_000));
+      }
+      page = client.blocking().range(req.build());
+      kvs.addAll(page.getKvsList());
+      req.setContinuation(page.getContinuation());
+    } while (page.getMore() && (limit == 0 || kvs.size() < limit));
+
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("kvs", kvs.stream().map(Json::kv).toList());
+    json.put("more", page.getMore());
+    json.put("continuation", page.getContinuation());
+    Json.meta(json, page.getMeta());
+    StringBuilder human = new StringBuilder();
+    for (KeyValue kv : kvs) {
+      human.append(kv.getKey().toStringUtf8());
+      if (!keysOnly) {
+        human.append(" = ").append(kv.getValue().toStringUtf8());
+      }
+      human.append('\n');
+    }
+    human.append("(").append(kvs.size()).append(" keys").append(page.getMore() ? ", more" : "")
+        .append(")");
+    output.print(json, human.toString());
+  }
+}

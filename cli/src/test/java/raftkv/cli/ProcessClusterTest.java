@@ -1,0 +1,101 @@
+package raftkv.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import raftkv.client.KvClient;
+import raftkv.v1.Consistency;
+import raftkv.v1.GetResponse;
+import raftkv.v1.PutResponse;
+import raftkv.v1.Role;
+import raftkv.v1.StatusResponse;
+
+/**
+ * The cluster as a user runs it: {@code raftkv cluster start} launches one JVM per node;
+ * SIGKILL of the leader's process loses no acknowledged write, writes continue through
+ * the client, and the killed node, restarted, catches up.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ProcessClusterTest {
+  @TempDir Path dir;
+
+  @AfterEach
+  void stopCluster() {
+    Raftkv.run("cluster", "stop", "--dir", dir.toString());
+  }
+
+  @Test
+  void killingTheLeaderProcessLosesNoAcknowledgedWriteAndTheRestartedNodeCatchesUp() {
+    assertThat(Raftkv.run("cluster", "start", "--dir", dir.toString(), "--voters", "3")).isZero();
+    ClusterFile cluster = ClusterFile.read(dir);
+    assertThat(cluster.nodes()).hasSize(3)
+        .allSatisfy(n -> assertThat(ClusterCommand.alive(n.pid())).isTrue());
+
+    List<String> acknowledged = new ArrayList<>();
+    try (KvClient client = KvClient.builder().endpoints(cluster.grpcAddresses())
+        .defaultDeadline(Duration.ofSeconds(30)).build()) {
+      for (int i = 0; i < 50; i++) {
+        put(client, "before" + i);
+        acknowledged.add("before" + i);
+      }
+      ClusterFile.Node leader = leader(cluster);
+      ProcessHandle.of(leader.pid()).orElseThrow().destroyForcibly();
+      await("leader process gone").atMost(Duration.ofSeconds(10))
+          .until(() -> !ClusterCommand.alive(leader.pid()));
+
+      long lastIndex = 0;
+      for (int i = 0; i < 50; i++) {
+        lastIndex = put(client, "after" + i).getIndex();
+        acknowledged.add("after" + i);
+      }
+      for (String key : acknowledged) {
+        GetResponse got = client.blocking().get(ByteString.copyFromUtf8(key));
+        assertThat(got.getFound()).as("acknowledged write %s", key).isTrue();
+        assertThat(got.getKv().getValue().toStringUtf8()).isEqualTo("value-of-" + key);
+      }
+
+      assertThat(Raftkv.run("cluster", "restart-node", "--dir", dir.toString(), "--id", leader.id()))
+          .isZero();
+      long target = lastIndex;
+      await("restarted " + leader.id() + " caught up to index " + target)
+          .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> ClusterCommand.status(leader.grpcAddress(), Duration.ofSeconds(1))
+              .map(s -> s.getAppliedIndex() >= target).orElse(false));
+      try (KvClient pinned = KvClient.builder().endpoints(List.of(leader.grpcAddress())).build()) {
+        GetResponse local = pinned.blocking().get(ByteString.copyFromUtf8("after49"), Consistency.EVENTUAL);
+        assertThat(local.getMeta().getServedBy()).isEqualTo(leader.id());
+        assertThat(local.getKv().getValue().toStringUtf8()).isEqualTo("value-of-after49");
+      }
+    }
+  }
+
+  private static PutResponse put(KvClient client, String key) {
+    return client.blocking().put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8("value-of-" + key));
+  }
+
+  private static ClusterFile.Node leader(ClusterFile cluster) {
+    ClusterFile.Node[] found = new ClusterFile.Node[1];
+    await("a leader").atMost(Duration.ofSeconds(30)).until(() -> {
+      for (ClusterFile.Node n : cluster.nodes()) {
+        Optional<StatusResponse> s = ClusterCommand.status(n.grpcAddress(), Duration.ofSeconds(1));
+        if (s.isPresent() && s.get().getRole() == Role.LEADER) {
+          found[0] = n;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found[0];
+  }
+}
