@@ -4,59 +4,104 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.rocksdb.RocksDBException;
+import raftkv.core.IndexedRead;
 import raftkv.core.RaftNode;
-import raftkv.v1.Consistency;
 
 /**
- * Decides when this node may serve a read at a given consistency level, then runs it on
- * the read executor against the local store.
+ * Decides when this node may serve a read at its level, then runs it against the local store.
  *
  * <ul>
  *   <li>LINEARIZABLE (and UNSPECIFIED): a ReadIndex round through the leader (ReadOnlySafe:
  *       a quorum confirms leadership); jraft completes it once this node has applied the
- *       returned index, so the local store holds every write acknowledged before the read.
- *   <li>EVENTUAL: served at once, on the caller's thread, from whatever this node has
- *       applied (a local RocksDB read: no Raft, nothing to wait for).
+ *       returned index, so the store holds every write acknowledged before the read.
+ *   <li>SESSION: once this node's applied index reaches the session token's index.
+ *   <li>BOUNDED_STALENESS: at once when this node's lag is within the bounds; otherwise
+ *       once it has applied everything it has received (lag 0).
+ *   <li>EVENTUAL: at once, from whatever this node has applied.
  * </ul>
  *
- * <p>Thread-safety: safe from any thread; never waits on Raft. Reads that follow a ReadIndex
- * run on the executor given at construction, never on jraft's threads.
+ * A SESSION or BOUNDED_STALENESS read that is not admitted within its wait budget fails
+ * with {@link ReplicaLagging}.
+ *
+ * <p>Thread-safety: safe from any thread; never waits on Raft. A read admitted at once runs
+ * on the caller's thread (a local RocksDB read); one admitted later runs on the read
+ * executor, never on jraft's threads.
  */
 public final class ReadPath {
   private final RaftNode node;
+  private final ReplicaProgress progress;
   private final Executor readExecutor;
 
-  public ReadPath(RaftNode node, Executor readExecutor) {
+  public ReadPath(RaftNode node, ReplicaProgress progress, Executor readExecutor) {
     this.node = node;
+    this.progress = progress;
     this.readExecutor = readExecutor;
   }
 
+  public ReplicaProgress progress() {
+    return progress;
+  }
+
   /**
-   * Runs {@code read} once {@code level} admits this node. The future fails with
-   * {@link raftkv.core.RaftFailure} when admission fails, and with
-   * {@link RocksDBException} (wrapped in a {@link CompletionException}) when the read does.
-   *
-   * @throws IllegalArgumentException for a level this node does not serve
+   * Runs {@code read} once {@code requirement} admits this node. Fails with
+   * {@link raftkv.core.RaftFailure} when a ReadIndex fails, {@link ReplicaLagging} when the
+   * budget runs out, and {@link RocksDBException} (in a {@link CompletionException}) when
+   * the read does.
    */
-  public <T> CompletableFuture<T> read(Consistency level, StoreRead<T> read) {
-    switch (level) {
+  public <T> CompletableFuture<ServedRead<T>> read(ReadRequirement requirement,
+      StoreRead<IndexedRead<T>> read) {
+    long started = System.nanoTime();
+    switch (requirement.level()) {
       case LINEARIZABLE:
       case CONSISTENCY_UNSPECIFIED:
-        return node.readIndex().thenApplyAsync(index -> run(read), readExecutor);
-      case EVENTUAL:
-        try {
-          return CompletableFuture.completedFuture(read.read(node.store()));
-        } catch (RocksDBException | RuntimeException e) {
-          return CompletableFuture.failedFuture(e);
+        return node.readIndex().thenApplyAsync(index -> run(read, index, started), readExecutor);
+      case SESSION:
+        return admit(progress.waiters().await(requirement.neededIndex(), requirement.waitBudgetMs()),
+            read, started);
+      case BOUNDED_STALENESS: {
+        ReplicaProgress.Lag lag = progress.lag();
+        if (requirement.withinBounds(lag)) {
+          return now(read, lag.appliedIndex(), started);
         }
+        if (!lag.leaderKnown()) {
+          return CompletableFuture.failedFuture(new ReplicaLagging(lag.appliedIndex(),
+              lag.receivedIndex(), 0));
+        }
+        // Applying everything received brings the lag to 0, inside any bound.
+        return admit(progress.waiters().await(lag.receivedIndex(), requirement.waitBudgetMs()),
+            read, started);
+      }
+      case EVENTUAL:
+        return now(read, 0, started);
       default:
-        throw new IllegalArgumentException("unsupported consistency level " + level);
+        return CompletableFuture.failedFuture(
+            new IllegalArgumentException("unsupported consistency level " + requirement.level()));
     }
   }
 
-  private <T> T run(StoreRead<T> read) {
+  private <T> CompletableFuture<ServedRead<T>> admit(CompletableFuture<Long> admission,
+      StoreRead<IndexedRead<T>> read, long started) {
+    if (admission.isDone() && !admission.isCompletedExceptionally()) {
+      return now(read, admission.join(), started);
+    }
+    return admission.thenApplyAsync(index -> run(read, index, started), readExecutor);
+  }
+
+  private <T> CompletableFuture<ServedRead<T>> now(StoreRead<IndexedRead<T>> read, long admittedAt,
+      long started) {
     try {
-      return read.read(node.store());
+      return CompletableFuture.completedFuture(run(read, admittedAt, started));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  private <T> ServedRead<T> run(StoreRead<IndexedRead<T>> read, long admittedAt, long started) {
+    try {
+      IndexedRead<T> result = read.read(node.store());
+      long waitedMicros = (System.nanoTime() - started) / 1000;
+      return new ServedRead<>(result.result(), Math.max(result.appliedIndex(), admittedAt),
+          waitedMicros, progress.lag());
     } catch (RocksDBException e) {
       throw new CompletionException(e);
     }

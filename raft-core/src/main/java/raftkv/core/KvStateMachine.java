@@ -47,6 +47,7 @@ final class KvStateMachine extends StateMachineAdapter {
   private final String nodeId;
   private final KvStore store;
   private final List<LongConsumer> appliedListeners = new CopyOnWriteArrayList<>();
+  private volatile java.util.concurrent.CountDownLatch applyHold;
   private volatile Configuration configuration;
   private volatile long term;
   private volatile boolean leader;
@@ -80,8 +81,35 @@ final class KvStateMachine extends StateMachineAdapter {
     appliedListeners.add(listener);
   }
 
+  /** Fault injection: the next apply waits until {@link #resumeApply}. */
+  void holdApply() {
+    if (applyHold == null) {
+      applyHold = new java.util.concurrent.CountDownLatch(1);
+    }
+  }
+
+  void resumeApply() {
+    java.util.concurrent.CountDownLatch hold = applyHold;
+    applyHold = null;
+    if (hold != null) {
+      hold.countDown();
+    }
+  }
+
+  private void awaitHoldRelease() {
+    java.util.concurrent.CountDownLatch hold = applyHold;
+    if (hold != null) {
+      try {
+        hold.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   @Override
   public void onApply(Iterator iter) {
+    awaitHoldRelease();
     List<Closure> waiting = new ArrayList<>();
     List<Outcome> outcomes = new ArrayList<>();
     try (ApplyBatch batch = store.newApplyBatch()) {

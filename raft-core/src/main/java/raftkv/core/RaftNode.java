@@ -200,7 +200,23 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
-  /** The commit index as this node last heard it; 0 when not active. */
+  /**
+   * The last index in this node's log: entries received from the leader (or proposed, on
+   * the leader), committed or not; 0 when not active.
+   */
+  public long lastLogIndex() {
+    try {
+      return node.getLastLogIndex();
+    } catch (RuntimeException notActive) {
+      return 0;
+    }
+  }
+
+  /**
+   * The commit index as this node's state machine caller knows it; 0 when not active. It
+   * advances on the state machine thread, so it stands still while apply is stalled: use
+   * {@link #lastLogIndex} to see how much this node has received.
+   */
   public long commitIndex() {
     try {
       return node.getLastCommittedIndex();
@@ -234,6 +250,20 @@ public final class RaftNode implements AutoCloseable {
     stateMachine.addAppliedListener(listener);
   }
 
+  /**
+   * Fault injection for tests and chaos runs: this node keeps receiving the log but stops
+   * applying it (its state machine thread waits) until {@link #resumeApply}. Its applied
+   * index stands still, so reads that need a later index wait or are refused.
+   */
+  public void holdApply() {
+    stateMachine.holdApply();
+  }
+
+  /** Ends {@link #holdApply}; the node applies everything it received meanwhile. */
+  public void resumeApply() {
+    stateMachine.resumeApply();
+  }
+
   /** Takes a snapshot now; the future completes when it is saved. */
   public CompletableFuture<Void> snapshot() {
     CompletableFuture<Void> future = new CompletableFuture<>();
@@ -250,6 +280,7 @@ public final class RaftNode implements AutoCloseable {
   /** Stops the node (a leader first hands over) and closes the store. Blocks until done. */
   @Override
   public void close() {
+    stateMachine.resumeApply();
     service.shutdown();
     try {
       service.join();

@@ -2,6 +2,8 @@ package raftkv.server;
 
 import io.grpc.stub.StreamObserver;
 import raftkv.core.RaftNode;
+import raftkv.reads.ReplicaProgress;
+import raftkv.token.SessionToken;
 import raftkv.v1.AdminGrpc;
 import raftkv.v1.Member;
 import raftkv.v1.Role;
@@ -13,11 +15,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   private final ServerConfig config;
   private final RaftNode node;
   private final Members members;
+  private final ReplicaProgress progress;
 
-  AdminService(ServerConfig config, RaftNode node, Members members) {
+  AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress) {
     this.config = config;
     this.node = node;
     this.members = members;
+    this.progress = progress;
   }
 
   @Override
@@ -31,7 +35,10 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         .addAllVoters(members.members(node.voters()))
         .addAllLearners(members.members(node.learners()))
         .setRaftAddress(config.self().raftAddress())
-        .setGrpcAddress(config.self().grpcAddress());
+        .setGrpcAddress(config.self().grpcAddress())
+        .setClusterId(SessionToken.clusterIdText(config.clusterId()));
+    ReplicaProgress.Lag lag = progress.lag();
+    status.setLagEntries(lag.entries()).setLagMs(lag.millis());
     String leader = node.leaderRaftAddress();
     if (leader != null) {
       Member m = members.member(leader);

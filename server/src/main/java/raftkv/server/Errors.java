@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import org.rocksdb.RocksDBException;
 import raftkv.core.RaftFailure;
 import raftkv.core.RaftNode;
+import raftkv.reads.ReplicaLagging;
+import raftkv.reads.ReplicaProgress;
 import raftkv.v1.Member;
 import raftkv.v1.NotLeader;
 
@@ -22,7 +24,10 @@ import raftkv.v1.NotLeader;
  *       outcome may be unknown; retrying with the same write id is safe.
  *   <li>UNAVAILABLE without the detail: this node cannot serve now; try another.
  *   <li>RESOURCE_EXHAUSTED: the leader's apply queue is full; back off and retry.
- *   <li>FAILED_PRECONDITION: a write whose sequence was acknowledged and forgotten.
+ *   <li>FAILED_PRECONDITION with a {@link raftkv.v1.ReplicaLagging} detail: this replica
+ *       is behind what the read needs (applied, needed index and lag inside); try another
+ *       replica or the leader.
+ *   <li>FAILED_PRECONDITION without it: a write whose sequence was acknowledged and forgotten.
  *   <li>INTERNAL: the node's storage failed.
  * </ul>
  *
@@ -31,10 +36,19 @@ import raftkv.v1.NotLeader;
 final class Errors {
   private final RaftNode node;
   private final Members members;
+  private final String nodeId;
+  private final ReplicaProgress progress;
 
   Errors(RaftNode node, Members members) {
+    this(node, members, "", null);
+  }
+
+  /** @param progress for the lag in ReplicaLagging details; null leaves it 0 */
+  Errors(RaftNode node, Members members, String nodeId, ReplicaProgress progress) {
     this.node = node;
     this.members = members;
+    this.nodeId = nodeId;
+    this.progress = progress;
   }
 
   StatusRuntimeException toStatus(Throwable failure) {
@@ -44,6 +58,9 @@ final class Errors {
     }
     if (cause instanceof InvalidRequest) {
       return Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof ReplicaLagging lagging) {
+      return replicaLagging(lagging);
     }
     if (cause instanceof RaftFailure raft) {
       switch (raft.kind()) {
@@ -84,6 +101,24 @@ final class Errors {
         .setCode(Status.Code.UNAVAILABLE.value())
         .setMessage(description)
         .addDetails(Any.pack(hint.build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  /** FAILED_PRECONDITION: this replica is behind what the read needs; another may serve it. */
+  StatusRuntimeException replicaLagging(ReplicaLagging lagging) {
+    ReplicaProgress.Lag lag = progress == null ? null : progress.lag();
+    raftkv.v1.ReplicaLagging detail = raftkv.v1.ReplicaLagging.newBuilder()
+        .setNodeId(nodeId)
+        .setAppliedIndex(lagging.appliedIndex())
+        .setNeededIndex(lagging.neededIndex())
+        .setLagEntries(lag == null ? 0 : lag.entries())
+        .setLagMs(lag == null ? 0 : lag.millis())
+        .build();
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.FAILED_PRECONDITION.value())
+        .setMessage("node " + nodeId + " is lagging: " + lagging.getMessage())
+        .addDetails(Any.pack(detail))
         .build();
     return StatusProto.toStatusRuntimeException(status);
   }

@@ -1,13 +1,15 @@
 package raftkv.server;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
 import java.util.function.Function;
-import raftkv.core.IndexedRead;
+import io.grpc.stub.StreamObserver;
 import raftkv.core.KvStore;
 import raftkv.core.RaftNode;
 import raftkv.core.RangePage;
 import raftkv.reads.ReadPath;
+import raftkv.reads.ReadRequirement;
+import raftkv.reads.ServedRead;
+import raftkv.token.SessionToken;
 import raftkv.v1.DeleteRequest;
 import raftkv.v1.DeleteResponse;
 import raftkv.v1.GetRequest;
@@ -39,14 +41,17 @@ final class KvService extends KVGrpc.KVImplBase {
   private final RequestValidator validator;
   private final Limits limits;
   private final Errors errors;
+  private final long clusterId;
 
-  KvService(String nodeId, RaftNode node, ReadPath reads, Limits limits, Errors errors) {
+  KvService(String nodeId, RaftNode node, ReadPath reads, Limits limits, Errors errors,
+      long clusterId) {
     this.nodeId = nodeId;
     this.node = node;
     this.reads = reads;
-    this.validator = new RequestValidator(limits);
+    this.validator = new RequestValidator(limits, clusterId);
     this.limits = limits;
     this.errors = errors;
+    this.clusterId = clusterId;
   }
 
   @Override
@@ -59,7 +64,8 @@ final class KvService extends KVGrpc.KVImplBase {
         RequestOp.Put.newBuilder().setKey(req.getKey()).setValue(req.getValue())
             .setPrevKv(req.getPrevKv()))).build();
     write(req.getWriteId(), txn, call, r -> {
-      PutResponse.Builder response = PutResponse.newBuilder().setIndex(r.getIndex());
+      PutResponse.Builder response = PutResponse.newBuilder().setIndex(r.getIndex())
+          .setSessionToken(token(r.getIndex()));
       ResponseOp.Put put = r.getResponses(0).getPut();
       if (put.hasPrevKv()) {
         response.setPrevKv(put.getPrevKv());
@@ -78,8 +84,8 @@ final class KvService extends KVGrpc.KVImplBase {
         RequestOp.Delete.newBuilder().setKey(req.getKey()).setPrevKv(req.getPrevKv()))).build();
     write(req.getWriteId(), txn, call, r -> {
       ResponseOp.Delete delete = r.getResponses(0).getDelete();
-      DeleteResponse.Builder response =
-          DeleteResponse.newBuilder().setIndex(r.getIndex()).setDeleted(delete.getDeleted());
+      DeleteResponse.Builder response = DeleteResponse.newBuilder().setIndex(r.getIndex())
+          .setDeleted(delete.getDeleted()).setSessionToken(token(r.getIndex()));
       if (delete.hasPrevKv()) {
         response.setPrevKv(delete.getPrevKv());
       }
@@ -90,28 +96,30 @@ final class KvService extends KVGrpc.KVImplBase {
   @Override
   public void txn(TxnRequest req, StreamObserver<TxnResponse> observer) {
     UnaryCall<TxnResponse> call = new UnaryCall<>(observer, errors);
-    if (!valid(call, () -> validator.txn(req))) {
+    ReadRequirement[] requirement = new ReadRequirement[1];
+    if (!valid(call, () -> requirement[0] = validator.txn(req))) {
       return;
     }
     if (KvStore.isReadOnly(req)) {
-      reads.read(req.getRead().getConsistency(), store -> store.readOnlyTxn(req))
+      reads.read(requirement[0], store -> store.readOnlyTxn(req))
           .whenComplete((r, failure) -> call.complete(
               failure != null ? null
                   : r.result().toBuilder().setMeta(meta(r)).build(), failure));
       return;
     }
     write(req.getWriteId(), req.toBuilder().clearWriteId().clearRead().build(), call,
-        Function.identity());
+        r -> r.toBuilder().setSessionToken(token(r.getIndex())).build());
   }
 
   @Override
   public void get(GetRequest req, StreamObserver<GetResponse> observer) {
     UnaryCall<GetResponse> call = new UnaryCall<>(observer, errors);
-    if (!valid(call, () -> validator.get(req))) {
+    ReadRequirement[] requirement = new ReadRequirement[1];
+    if (!valid(call, () -> requirement[0] = validator.get(req))) {
       return;
     }
     byte[] key = req.getKey().toByteArray();
-    reads.read(req.getRead().getConsistency(), store -> store.get(key))
+    reads.read(requirement[0], store -> store.get(key))
         .whenComplete((r, failure) -> {
           if (failure != null) {
             call.fail(failure);
@@ -129,8 +137,9 @@ final class KvService extends KVGrpc.KVImplBase {
   public void range(RangeRequest req, StreamObserver<RangeResponse> observer) {
     UnaryCall<RangeResponse> call = new UnaryCall<>(observer, errors);
     RangeCursor[] bounds = new RangeCursor[1];
+    ReadRequirement[] requirement = new ReadRequirement[1];
     if (!valid(call, () -> {
-      validator.range(req);
+      requirement[0] = validator.range(req);
       bounds[0] = RangeCursors.bounds(req);
     })) {
       return;
@@ -138,7 +147,7 @@ final class KvService extends KVGrpc.KVImplBase {
     byte[] start = bounds[0].getNextStart().toByteArray();
     ByteString end = bounds[0].getEnd();
     int limit = req.getLimit() == 0 ? limits.maxRangeLimit() : req.getLimit();
-    reads.read(req.getRead().getConsistency(), store -> store.range(start, end.toByteArray(),
+    reads.read(requirement[0], store -> store.range(start, end.toByteArray(),
             limit, req.getKeysOnly(), limits.maxRangeResponseBytes()))
         .whenComplete((r, failure) -> {
           if (failure != null) {
@@ -180,8 +189,19 @@ final class KvService extends KVGrpc.KVImplBase {
     });
   }
 
-  private ReadMeta meta(IndexedRead<?> read) {
-    return ReadMeta.newBuilder().setServedBy(nodeId).setAppliedIndex(read.appliedIndex()).build();
+  private ReadMeta meta(ServedRead<?> read) {
+    return ReadMeta.newBuilder()
+        .setServedBy(nodeId)
+        .setAppliedIndex(read.appliedIndex())
+        .setLagEntries(read.lag().entries())
+        .setLagMs(read.lag().millis())
+        .setSessionToken(token(read.appliedIndex()))
+        .setWaitedMicros(read.waitedMicros())
+        .build();
+  }
+
+  private String token(long index) {
+    return new SessionToken(clusterId, index).encode();
   }
 
   private static boolean valid(UnaryCall<?> call, Runnable validation) {

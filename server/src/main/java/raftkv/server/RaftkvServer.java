@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.RaftNode;
 import raftkv.reads.ReadPath;
+import raftkv.reads.ReplicaProgress;
 
 /**
  * One raftkv node process: the Raft node (Bolt transport on its Raft address) and the
@@ -24,17 +26,24 @@ import raftkv.reads.ReadPath;
 public final class RaftkvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
   private static final long DRAIN_SECONDS = 5;
+  /** How often replica progress is re-read besides after each applied batch (see ReplicaProgress). */
+  private static final long PROGRESS_POLL_MS = 5;
 
   private final ServerConfig config;
   private final RaftNode node;
   private final Server grpc;
   private final ExecutorService readExecutor;
+  private final ScheduledExecutorService timer;
+  private final ReplicaProgress progress;
 
-  private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor) {
+  private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor,
+      ScheduledExecutorService timer, ReplicaProgress progress) {
     this.config = config;
     this.node = node;
     this.grpc = grpc;
     this.readExecutor = readExecutor;
+    this.timer = timer;
+    this.progress = progress;
   }
 
   /** Validates the configuration, starts the Raft node, then serves the client API. */
@@ -43,27 +52,32 @@ public final class RaftkvServer implements AutoCloseable {
     RaftNode node = RaftNode.start(config.raftOptions());
     ExecutorService readExecutor = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), named("raftkv-read-"));
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("raftkv-timer-"));
+    ReplicaProgress progress = new ReplicaProgress(node, timer, System::currentTimeMillis,
+        PROGRESS_POLL_MS);
     Members members = new Members(config.peers());
-    Errors errors = new Errors(node, members);
-    ReadPath reads = new ReadPath(node, readExecutor);
+    Errors errors = new Errors(node, members, config.nodeId(), progress);
+    ReadPath reads = new ReadPath(node, progress, readExecutor);
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
     Server grpc = NettyServerBuilder.forAddress(address)
         // Above the request limit, so an oversized request reaches the validator and gets
         // INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
         .maxInboundMessageSize(Math.max(limits.maxRequestBytes() * 4, 8 << 20))
-        .addService(new KvService(config.nodeId(), node, reads, limits, errors))
-        .addService(new AdminService(config, node, members))
+        .addService(new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId()))
+        .addService(new AdminService(config, node, members, progress))
         .build();
     try {
       grpc.start();
     } catch (IOException e) {
+      progress.close();
+      timer.shutdownNow();
       node.close();
       readExecutor.shutdownNow();
       throw new UncheckedIOException("cannot serve gRPC on " + address, e);
     }
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
-    return new RaftkvServer(config, node, grpc, readExecutor);
+    return new RaftkvServer(config, node, grpc, readExecutor, timer, progress);
   }
 
   public ServerConfig config() {
@@ -86,6 +100,8 @@ public final class RaftkvServer implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    progress.close();
+    timer.shutdownNow();
     node.close();
     readExecutor.shutdownNow();
   }

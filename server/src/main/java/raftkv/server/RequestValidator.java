@@ -6,7 +6,10 @@ import com.google.protobuf.Message;
 import java.util.List;
 import java.util.Map;
 import raftkv.v1.Compare;
+import raftkv.reads.ReadRequirement;
+import raftkv.token.SessionToken;
 import raftkv.v1.Consistency;
+import raftkv.v1.LagPolicy;
 import raftkv.v1.DeleteRequest;
 import raftkv.v1.GetRequest;
 import raftkv.v1.PutRequest;
@@ -23,10 +26,19 @@ import raftkv.v1.WriteId;
  */
 final class RequestValidator {
   private static final int MAX_CLIENT_ID_CHARS = 64;
+  static final long DEFAULT_WAIT_BUDGET_MS = 1000;
+  static final long MAX_WAIT_BUDGET_MS = 60_000;
   private final Limits limits;
+  private final long clusterId;
 
   RequestValidator(Limits limits) {
+    this(limits, 0);
+  }
+
+  /** @param clusterId session tokens of any other cluster are refused */
+  RequestValidator(Limits limits, long clusterId) {
     this.limits = limits;
+    this.clusterId = clusterId;
   }
 
   void put(PutRequest req) {
@@ -36,10 +48,10 @@ final class RequestValidator {
     writeId(req.getWriteId());
   }
 
-  void get(GetRequest req) {
+  ReadRequirement get(GetRequest req) {
     common(req);
     key("key", req.getKey());
-    read(req.getRead());
+    return read(req.getRead());
   }
 
   void delete(DeleteRequest req) {
@@ -48,7 +60,7 @@ final class RequestValidator {
     writeId(req.getWriteId());
   }
 
-  void range(RangeRequest req) {
+  ReadRequirement range(RangeRequest req) {
     common(req);
     if (req.getLimit() < 0) {
       throw new InvalidRequest("limit must be >= 0 (0 = the server's page size, "
@@ -64,10 +76,11 @@ final class RequestValidator {
     boundedKey("prefix", req.getPrefix());
     boundedKey("start", req.getStart());
     boundedKey("end", req.getEnd());
-    read(req.getRead());
+    return read(req.getRead());
   }
 
-  void txn(TxnRequest req) {
+  /** @return the read requirement, meaningful only when the transaction is read-only */
+  ReadRequirement txn(TxnRequest req) {
     common(req);
     int ops = req.getComparesCount() + req.getSuccessCount() + req.getFailureCount();
     if (ops > limits.maxTxnOps()) {
@@ -79,10 +92,11 @@ final class RequestValidator {
     }
     ops("success", req.getSuccessList());
     ops("failure", req.getFailureList());
-    read(req.getRead());
+    ReadRequirement requirement = read(req.getRead());
     if (!raftkv.core.KvStore.isReadOnly(req)) {
       writeId(req.getWriteId());
     }
+    return requirement;
   }
 
   private void compare(String where, Compare c) {
@@ -130,13 +144,48 @@ final class RequestValidator {
     }
   }
 
-  private void read(ReadOptions read) {
+  private ReadRequirement read(ReadOptions read) {
     Consistency level = read.getConsistency();
-    if (level != Consistency.CONSISTENCY_UNSPECIFIED && level != Consistency.LINEARIZABLE
-        && level != Consistency.EVENTUAL) {
+    if (level == Consistency.UNRECOGNIZED) {
       throw new InvalidRequest("unknown consistency level " + read.getConsistencyValue()
-          + "; this server serves LINEARIZABLE and EVENTUAL");
+          + "; use LINEARIZABLE, SESSION, BOUNDED_STALENESS or EVENTUAL");
     }
+    if (read.getLagPolicy() == LagPolicy.UNRECOGNIZED) {
+      throw new InvalidRequest("unknown lag_policy " + read.getLagPolicyValue()
+          + "; use WAIT, FALLBACK or FAIL");
+    }
+    if (read.getWaitBudgetMs() > MAX_WAIT_BUDGET_MS) {
+      throw new InvalidRequest("wait_budget_ms " + read.getWaitBudgetMs() + " is over the limit of "
+          + MAX_WAIT_BUDGET_MS + " ms");
+    }
+    long budget = read.getLagPolicy() == LagPolicy.FAIL ? 0
+        : read.getWaitBudgetMs() == 0 ? DEFAULT_WAIT_BUDGET_MS : read.getWaitBudgetMs();
+    long needed = 0;
+    if (!read.getSessionToken().isEmpty()) {
+      if (level != Consistency.SESSION) {
+        throw new InvalidRequest("session_token is only read at consistency SESSION, not " + level);
+      }
+      SessionToken token;
+      try {
+        token = SessionToken.parse(read.getSessionToken());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequest(e.getMessage());
+      }
+      if (token.clusterId() != clusterId) {
+        throw new InvalidRequest("session token belongs to cluster "
+            + SessionToken.clusterIdText(token.clusterId()) + ", this is cluster "
+            + SessionToken.clusterIdText(clusterId) + "; start a new session for this cluster");
+      }
+      needed = token.index();
+    }
+    if (level == Consistency.BOUNDED_STALENESS) {
+      if (read.getMaxLagEntries() == 0 && read.getMaxLagMs() == 0) {
+        throw new InvalidRequest("BOUNDED_STALENESS needs max_lag_entries or max_lag_ms (or both)");
+      }
+    } else if (read.getMaxLagEntries() != 0 || read.getMaxLagMs() != 0) {
+      throw new InvalidRequest("max_lag_entries and max_lag_ms apply only to BOUNDED_STALENESS");
+    }
+    return new ReadRequirement(level, needed, read.getMaxLagEntries(), read.getMaxLagMs(), budget);
   }
 
   private void writeId(WriteId id) {

@@ -20,13 +20,44 @@ import raftkv.core.StoreOptions;
  * @param snapshotIntervalSecs see {@link RaftNodeOptions#snapshotIntervalSecs()}
  * @param limits request limits
  * @param store RocksDB and exactly-once table settings
+ * @param clusterName the cluster's name, identical on every node (like etcd's
+ *     initial-cluster-token); session tokens carry a hash of it and a node refuses tokens of
+ *     another cluster. Empty: derived from the initial peers.
  */
 public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
-    StoreOptions store) {
+    StoreOptions store, String clusterName) {
 
   public ServerConfig {
     peers = List.copyOf(peers);
+    clusterName = clusterName == null ? "" : clusterName;
+  }
+
+  /** A configuration whose cluster name is derived from its peers. */
+  public ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir, int electionTimeoutMs,
+      int heartbeatFactor, int snapshotIntervalSecs, Limits limits, StoreOptions store) {
+    this(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, limits,
+        store, "");
+  }
+
+  /** The 64-bit cluster identity carried in session tokens. */
+  public long clusterId() {
+    String name = clusterName.isEmpty()
+        ? peers.stream().map(p -> p.id() + "=" + p.raftAddress()).sorted()
+            .collect(java.util.stream.Collectors.joining(","))
+        : clusterName;
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.nio.ByteBuffer.wrap(digest).getLong();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public ServerConfig withClusterName(String name) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, name);
   }
 
   /** Defaults for everything but identity and membership. */
@@ -38,17 +69,17 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
 
   public ServerConfig withSnapshotIntervalSecs(int secs) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
-        limits, store);
+        limits, store, clusterName);
   }
 
   public ServerConfig withElectionTimeoutMs(int ms) {
     return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
-        limits, store);
+        limits, store, clusterName);
   }
 
   public ServerConfig withLimits(Limits newLimits) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, newLimits, store);
+        snapshotIntervalSecs, newLimits, store, clusterName);
   }
 
   /** This node's own entry in {@code peers}. */
