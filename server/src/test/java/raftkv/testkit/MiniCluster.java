@@ -37,7 +37,7 @@ public final class MiniCluster implements AutoCloseable {
 
   /** Starts {@code voters} voters with default settings. */
   public static MiniCluster start(int voters, Path baseDir) {
-    return start(voters, baseDir, UnaryOperator.identity());
+    return start(voters, 0, baseDir, UnaryOperator.identity());
   }
 
   /**
@@ -45,10 +45,22 @@ public final class MiniCluster implements AutoCloseable {
    * example a short snapshot interval).
    */
   public static MiniCluster start(int voters, Path baseDir, UnaryOperator<ServerConfig> customize) {
+    return start(voters, 0, baseDir, customize);
+  }
+
+  /**
+   * Starts {@code voters} voters (ids n1..) and {@code learners} learners (ids l1..), all in
+   * the initial configuration.
+   */
+  public static MiniCluster start(int voters, int learners, Path baseDir,
+      UnaryOperator<ServerConfig> customize) {
     MiniCluster cluster = new MiniCluster();
     List<PeerSpec> peers = new ArrayList<>();
     for (int i = 1; i <= voters; i++) {
       peers.add(new PeerSpec("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), false));
+    }
+    for (int i = 1; i <= learners; i++) {
+      peers.add(new PeerSpec("l" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), true));
     }
     try {
       for (PeerSpec peer : peers) {
@@ -107,10 +119,16 @@ public final class MiniCluster implements AutoCloseable {
     return leader[0];
   }
 
-  /** Running nodes other than the current leader. */
+  /** Running voters other than the current leader. */
   public List<String> followers() {
     String leader = awaitLeader();
-    return running.keySet().stream().filter(id -> !id.equals(leader)).toList();
+    return running.keySet().stream()
+        .filter(id -> !id.equals(leader) && !configs.get(id).self().learner()).toList();
+  }
+
+  /** Running learners. */
+  public List<String> learners() {
+    return running.keySet().stream().filter(id -> configs.get(id).self().learner()).toList();
   }
 
   /** Stops a node; its data directory is kept for {@link #restart}. */

@@ -1,0 +1,86 @@
+package raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import raftkv.testkit.MiniCluster;
+import raftkv.v1.Consistency;
+import raftkv.v1.GetRequest;
+import raftkv.v1.GetResponse;
+import raftkv.v1.Member;
+import raftkv.v1.PutResponse;
+import raftkv.v1.ReadOptions;
+import raftkv.v1.Role;
+import raftkv.v1.StatusRequest;
+import raftkv.v1.StatusResponse;
+
+/** Learners: they apply the log and serve replica reads, and never vote (invariant 7). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LearnerTest {
+  @TempDir Path dir;
+  MiniCluster cluster;
+  final Stubs stubs = new Stubs();
+
+  @AfterEach
+  void stop() {
+    stubs.close();
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void learnersApplyTheLogServeSessionReadsAndAreNeverVoters() {
+    cluster = MiniCluster.start(3, 2, dir, UnaryOperator.identity());
+    String leader = cluster.awaitLeader();
+    PutResponse put = stubs.kv(cluster.grpcAddress(leader)).put(LeaderRedirectTest.put("k", "v"));
+
+    for (String learner : cluster.learners()) {
+      GetResponse got = stubs.kv(cluster.grpcAddress(learner)).get(GetRequest.newBuilder()
+          .setKey(ByteString.copyFromUtf8("k"))
+          .setRead(ReadOptions.newBuilder().setConsistency(Consistency.SESSION)
+              .setSessionToken(put.getSessionToken()).setWaitBudgetMs(10_000))
+          .build());
+      assertThat(got.getKv().getValue().toStringUtf8()).isEqualTo("v");
+      assertThat(got.getMeta().getServedBy()).isEqualTo(learner);
+
+      StatusResponse status = stubs.admin(cluster.grpcAddress(learner))
+          .status(StatusRequest.getDefaultInstance());
+      assertThat(status.getRole()).isEqualTo(Role.LEARNER);
+      assertThat(status.getVotersList()).extracting(Member::getId).doesNotContain(learner);
+      assertThat(status.getLearnersList()).extracting(Member::getId).contains(learner);
+    }
+    StatusResponse fromLeader = stubs.admin(cluster.grpcAddress(leader)).status(StatusRequest.getDefaultInstance());
+    assertThat(fromLeader.getVotersList()).extracting(Member::getId).containsExactlyInAnyOrder("n1", "n2", "n3");
+    assertThat(fromLeader.getLearnersList()).extracting(Member::getId).containsExactlyInAnyOrder("l1", "l2");
+  }
+
+  @Test
+  void writesCommitWithAMajorityOfVotersWhileEveryLearnerIsDown() {
+    cluster = MiniCluster.start(3, 2, dir, UnaryOperator.identity());
+    String leader = cluster.awaitLeader();
+    String follower = cluster.followers().get(0);
+    for (String learner : cluster.learners()) {
+      cluster.stop(learner);
+    }
+    cluster.stop(follower);
+    // Two of three voters: a majority, whatever the learners do.
+    PutResponse put = stubs.kv(cluster.grpcAddress(leader)).put(LeaderRedirectTest.put("quorum", "voters"));
+    assertThat(put.getIndex()).isPositive();
+
+    for (String learner : java.util.List.of("l1", "l2")) {
+      cluster.restart(learner);
+    }
+    await("learners catch up").atMost(Duration.ofSeconds(30)).until(() -> cluster.learners().stream()
+        .allMatch(l -> cluster.node(l).node().appliedIndex() >= put.getIndex()));
+  }
+}
