@@ -52,6 +52,9 @@ final class BenchCommand extends DataCommand {
     if (clients < 1 || keys < 1 || valueSize < 0) {
       throw new IllegalArgumentException("--clients and --keys must be >= 1, --value-size >= 0");
     }
+    if (!java.util.List.of("put", "get", "get-eventual").contains(op)) {
+      throw new IllegalArgumentException("--op must be put, get or get-eventual, got '" + op + "'");
+    }
     ByteString value = ByteString.copyFrom(new byte[valueSize]);
     if (!op.equals("put")) {
       for (int k = 0; k < Math.min(keys, 10_000); k++) {

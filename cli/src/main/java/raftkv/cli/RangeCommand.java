@@ -8,6 +8,7 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.client.KvClient;
+import raftkv.client.KvException;
 import raftkv.v1.KeyValue;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.RangeResponse;
@@ -44,14 +45,39 @@ final class RangeCommand extends DataCommand {
     }
     List<KeyValue> kvs = new ArrayList<>();
     RangeResponse page;
-    do {
-      if (limit > 0) {
-        req.setLimit(Math.min(limit - kvs.size(), 10_000));
+    boolean serverPages = false;
+    int serverPageSize = 0;
+    while (true) {
+      // Ask for what is left. A node whose page is smaller refuses that; then its own page
+      // (limit 0) is smaller than what is left, and once a full page shows its size, what is
+      // left is asked for as soon as it fits in one page: no page overshoots --limit.
+      int left = limit - kvs.size();
+      if (limit == 0) {
+        req.setLimit(0);
+      } else if (!serverPages) {
+        req.setLimit(Math.min(left, 10_000));
+      } else {
+        req.setLimit(serverPageSize > 0 && left <= serverPageSize ? left : 0);
       }
-      page = client.blocking().range(req.build());
+      try {
+        page = client.blocking().range(req.build());
+      } catch (KvException e) {
+        if (serverPages || e.code() != io.grpc.Status.Code.INVALID_ARGUMENT
+            || !e.serverMessage().contains("maximum page")) {
+          throw e;
+        }
+        serverPages = true;
+        continue;
+      }
       kvs.addAll(page.getKvsList());
       req.setContinuation(page.getContinuation());
-    } while (page.getMore() && (limit == 0 || kvs.size() < limit));
+      if (serverPages && page.getMore() && req.getLimit() == 0) {
+        serverPageSize = Math.max(serverPageSize, page.getKvsCount());
+      }
+      if (!page.getMore() || (limit > 0 && kvs.size() >= limit)) {
+        break;
+      }
+    }
 
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("kvs", kvs.stream().map(Json::kv).toList());

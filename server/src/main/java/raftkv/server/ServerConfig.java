@@ -100,6 +100,8 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
       if (!ids.add(p.id())) {
         throw new IllegalArgumentException("peers: id '" + p.id() + "' appears twice");
       }
+      requirePort(p, p.raftAddress());
+      requirePort(p, p.grpcAddress());
       if (!addresses.add(p.raftAddress()) || !addresses.add(p.grpcAddress())) {
         throw new IllegalArgumentException("peers: an address of '" + p + "' is used twice");
       }
@@ -111,6 +113,14 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     limits.validate();
     raftOptions().validate();
     return this;
+  }
+
+  private static void requirePort(PeerSpec peer, String hostPort) {
+    int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("peers: '" + peer + "' has port " + port
+          + "; ports are 1..65535");
+    }
   }
 
   /** The jraft side of this configuration. */
