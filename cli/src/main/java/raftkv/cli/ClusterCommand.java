@@ -75,6 +75,8 @@ final class ClusterCommand {
         peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(raft)
             .append('/').append(grpc).append(learner ? "/learner" : "");
       }
+      // A fresh name per cluster: tokens of an older cluster in the same directory are refused.
+      String clusterName = "local-" + java.util.UUID.randomUUID();
       List<ClusterFile.Node> nodes = new ArrayList<>();
       for (String[] m : members) {
         Path dataDir = dir.resolve(m[0]).toAbsolutePath();
@@ -83,7 +85,7 @@ final class ClusterCommand {
             "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
             Raftkv.class.getName(), "server", "--id", m[0], "--peers", peers.toString(),
             "--data-dir", dataDir.toString(), "--snapshot-interval-s",
-            Integer.toString(snapshotIntervalSecs)));
+            Integer.toString(snapshotIntervalSecs), "--cluster-name", clusterName));
         Path log = dataDir.resolve("node.log");
         long pid = launch(command, log);
         nodes.add(new ClusterFile.Node(m[0], m[3], m[1], m[2], pid, dataDir.toString(),

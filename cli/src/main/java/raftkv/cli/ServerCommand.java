@@ -39,6 +39,15 @@ final class ServerCommand implements Callable<Integer> {
       description = "Directory for the Raft log, metadata, snapshots and the RocksDB store.")
   Path dataDir;
 
+  @Option(names = "--cluster-name", defaultValue = "",
+      description = "The cluster's name, the same on every node; session tokens of another "
+          + "cluster are refused. Default: derived from the voters in --peers.")
+  String clusterName;
+
+  @Option(names = "--role", defaultValue = "voter",
+      description = "voter or learner: this node's role when its --peers entry has no /learner.")
+  String role;
+
   @Option(names = "--election-timeout-ms", defaultValue = "1000",
       description = "Follower-to-candidate timeout in ms (default ${DEFAULT-VALUE}); "
           + "below 1000 elections split on a loaded small machine.")
@@ -78,14 +87,20 @@ final class ServerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     ServerConfig serverConfig;
     try {
-      List<PeerSpec> specs = peers.stream().map(PeerSpec::parse).toList();
+      if (!role.equals("voter") && !role.equals("learner")) {
+        throw new IllegalArgumentException("--role must be voter or learner, got '" + role + "'");
+      }
+      List<PeerSpec> specs = peers.stream().map(PeerSpec::parse)
+          .map(p -> role.equals("learner") && p.id().equals(id) && !p.learner()
+              ? new PeerSpec(p.id(), p.raftAddress(), p.grpcAddress(), true) : p)
+          .toList();
       Limits limits = new Limits(maxKeyBytes, maxValueBytes, maxRequestBytes, maxTxnOps,
           maxRangeLimit, Math.max(Limits.DEFAULTS.maxRangeResponseBytes(), maxKeyBytes + maxValueBytes));
       StoreOptions store = new StoreOptions(blockCacheMb << 20,
           StoreOptions.DEFAULTS.writeBufferBytes(), StoreOptions.DEFAULTS.dedupTtlMs(),
           StoreOptions.DEFAULTS.maxClients());
       serverConfig = new ServerConfig(id, specs, dataDir, electionTimeoutMs, heartbeatFactor,
-          snapshotIntervalSecs, limits, store).validate();
+          snapshotIntervalSecs, limits, store, clusterName).validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());
       return 2;

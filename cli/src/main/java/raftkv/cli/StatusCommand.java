@@ -12,7 +12,8 @@ import picocli.CommandLine.Mixin;
 import raftkv.v1.StatusResponse;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Asks every endpoint for its Raft state: role, term, leader, applied and commit index.")
+    description = "Asks every endpoint for its state: role (LEADER, FOLLOWER, LEARNER, ...), term, "
+        + "leader, applied and commit index, and lag behind the leader (entries, ms).")
 final class StatusCommand implements Callable<Integer> {
   @Mixin Connection connection;
   @Mixin Output output;
@@ -32,6 +33,8 @@ final class StatusCommand implements Callable<Integer> {
       row.put("leaderId", status.map(StatusResponse::getLeaderId).orElse(""));
       row.put("appliedIndex", status.map(StatusResponse::getAppliedIndex).orElse(0L));
       row.put("commitIndex", status.map(StatusResponse::getCommitIndex).orElse(0L));
+      row.put("lagEntries", status.map(StatusResponse::getLagEntries).orElse(0L));
+      row.put("lagMs", status.map(StatusResponse::getLagMs).orElse(0L));
       rows.add(row);
       reachable += status.isPresent() ? 1 : 0;
     }

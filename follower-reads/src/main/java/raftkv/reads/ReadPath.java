@@ -21,7 +21,8 @@ import raftkv.core.RaftNode;
  * </ul>
  *
  * A SESSION or BOUNDED_STALENESS read that is not admitted within its wait budget fails
- * with {@link ReplicaLagging}.
+ * with {@link ReplicaLagging}. A node removed from the configuration serves only EVENTUAL
+ * reads ({@link RemovedFromCluster}).
  *
  * <p>Thread-safety: safe from any thread; never waits on Raft. A read admitted at once runs
  * on the caller's thread (a local RocksDB read); one admitted later runs on the read
@@ -51,6 +52,9 @@ public final class ReadPath {
   public <T> CompletableFuture<ServedRead<T>> read(ReadRequirement requirement,
       StoreRead<IndexedRead<T>> read) {
     long started = System.nanoTime();
+    if (requirement.level() != raftkv.v1.Consistency.EVENTUAL && node.isRemoved()) {
+      return CompletableFuture.failedFuture(new RemovedFromCluster());
+    }
     switch (requirement.level()) {
       case LINEARIZABLE:
       case CONSISTENCY_UNSPECIFIED:

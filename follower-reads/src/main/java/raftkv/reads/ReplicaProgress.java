@@ -64,6 +64,9 @@ public final class ReplicaProgress implements AutoCloseable {
 
   /** Re-reads the node's indexes, records newly received ones, admits waiting reads. */
   public void refresh() {
+    // Membership is remembered when observed: poll it so that a learner listed and then
+    // removed between two reads still knows it was a member.
+    node.isRemoved();
     long applied = node.appliedIndex();
     long received = received(applied);
     synchronized (this) {

@@ -10,6 +10,7 @@ import org.rocksdb.WriteBatchWithIndex;
 import raftkv.v1.TxnResponse;
 import raftkv.v1.WriteId;
 import raftkv.v1.internal.Command;
+import raftkv.v1.internal.MemberRecord;
 import raftkv.v1.internal.Outcome;
 import raftkv.v1.internal.StoredValue;
 
@@ -27,6 +28,7 @@ final class ApplyBatch implements AutoCloseable {
   private final RocksDB db;
   private final ColumnFamilyHandle data;
   private final ColumnFamilyHandle meta;
+  private final ColumnFamilyHandle members;
   private final ExactlyOnceTable exactlyOnce;
   private final ReadOptions readOptions = new ReadOptions();
   private WriteBatchWithIndex batch = new WriteBatchWithIndex(true);
@@ -36,11 +38,12 @@ final class ApplyBatch implements AutoCloseable {
   private long payloadBytes;
 
   ApplyBatch(KvStore store, RocksDB db, ColumnFamilyHandle data, ColumnFamilyHandle meta,
-      ExactlyOnceTable exactlyOnce) {
+      ColumnFamilyHandle members, ExactlyOnceTable exactlyOnce) {
     this.store = store;
     this.db = db;
     this.data = data;
     this.meta = meta;
+    this.members = members;
     this.exactlyOnce = exactlyOnce;
     this.lastIndex = store.appliedIndex();
     this.maxProposedAtMs = store.maxProposedAtMs();
@@ -67,6 +70,9 @@ final class ApplyBatch implements AutoCloseable {
       exactlyOnce.expire(batch, maxProposedAtMs);
     }
 
+    if (command.hasMember()) {
+      return applyMember(index, command.getMember());
+    }
     WriteId id = command.getWriteId();
     boolean tracked = !id.getClientId().isEmpty();
     if (tracked) {
@@ -82,6 +88,17 @@ final class ApplyBatch implements AutoCloseable {
       exactlyOnce.record(batch, id, index, maxProposedAtMs, outcome);
     }
     return outcome;
+  }
+
+  private Outcome applyMember(long index, MemberRecord record) throws RocksDBException {
+    byte[] key = record.getMember().getRaftAddress().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (record.getRemoved()) {
+      batch.delete(members, key);
+    } else {
+      batch.put(members, key, record.getMember().toByteArray());
+    }
+    return Outcome.newBuilder().setTxn(TxnResponse.newBuilder().setSucceeded(true).setIndex(index))
+        .build();
   }
 
   private void advanceTo(long index) {

@@ -48,24 +48,17 @@ final class KvStateMachine extends StateMachineAdapter {
   private final KvStore store;
   private final List<LongConsumer> appliedListeners = new CopyOnWriteArrayList<>();
   private volatile java.util.concurrent.CountDownLatch applyHold;
-  private volatile Configuration configuration;
+
   private volatile long term;
   private volatile boolean leader;
 
-  KvStateMachine(String nodeId, KvStore store, Configuration initial) {
+  KvStateMachine(String nodeId, KvStore store) {
     this.nodeId = nodeId;
     this.store = store;
-    this.configuration = initial.copy();
-  }
-
-  /** The latest committed configuration this node knows (voters and learners). */
-  Configuration configuration() {
-    return configuration;
   }
 
   @Override
   public void onConfigurationCommitted(Configuration conf) {
-    this.configuration = conf.copy();
     LOG.info("node {}: configuration committed: {}", nodeId, conf);
   }
 

@@ -52,8 +52,10 @@ public final class KvStore implements AutoCloseable {
 
   static final byte[] APPLIED_INDEX_KEY = "applied_index".getBytes();
   static final byte[] MAX_PROPOSED_AT_KEY = "max_proposed_at_ms".getBytes();
-  private static final List<byte[]> FAMILY_NAMES = List.of(
-      RocksDB.DEFAULT_COLUMN_FAMILY, "meta".getBytes(), "dedup".getBytes(), "clients".getBytes());
+  /** Column families in handle order; tests that open a store directory directly use it. */
+  static final List<byte[]> FAMILY_NAMES = List.of(
+      RocksDB.DEFAULT_COLUMN_FAMILY, "meta".getBytes(), "dedup".getBytes(), "clients".getBytes(),
+      "members".getBytes());
 
   private final Path dir;
   private final StoreOptions options;
@@ -69,6 +71,7 @@ public final class KvStore implements AutoCloseable {
   private ColumnFamilyHandle meta;
   private ColumnFamilyHandle dedup;
   private ColumnFamilyHandle clients;
+  private ColumnFamilyHandle members;
   private ExactlyOnceTable exactlyOnce;
 
   private volatile long appliedIndex;
@@ -109,6 +112,7 @@ public final class KvStore implements AutoCloseable {
     meta = handles.get(1);
     dedup = handles.get(2);
     clients = handles.get(3);
+    members = handles.get(4);
     appliedIndex = readLong(APPLIED_INDEX_KEY);
     maxProposedAtMs = readLong(MAX_PROPOSED_AT_KEY);
     exactlyOnce = ExactlyOnceTable.load(db, dedup, clients, options);
@@ -203,6 +207,24 @@ public final class KvStore implements AutoCloseable {
     }
   }
 
+  /** Members recorded through the log (learners added at runtime), by Raft address. */
+  public java.util.Map<String, raftkv.v1.Member> members() throws RocksDBException {
+    lock.readLock().lock();
+    try (RocksIterator it = db.newIterator(members)) {
+      java.util.Map<String, raftkv.v1.Member> result = new java.util.HashMap<>();
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        raftkv.v1.Member m = raftkv.v1.Member.parseFrom(it.value());
+        result.put(m.getRaftAddress(), m);
+      }
+      it.status();
+      return result;
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt member record in the store", e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** True when neither branch of the transaction writes. */
   public static boolean isReadOnly(TxnRequest txn) {
     return TxnEvaluator.isReadOnly(txn);
@@ -216,7 +238,7 @@ public final class KvStore implements AutoCloseable {
     lock.readLock().lock();
     try (SnapshotView view = new SnapshotView()) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      for (ColumnFamilyHandle family : List.of(data, dedup, clients)) {
+      for (ColumnFamilyHandle family : List.of(data, dedup, clients, members)) {
         try (RocksIterator it = db.newIterator(family, view.readOptions)) {
           for (it.seekToFirst(); it.isValid(); it.next()) {
             digest.update(ByteBuffer.allocate(4).putInt(it.key().length).array());
@@ -273,7 +295,7 @@ public final class KvStore implements AutoCloseable {
    * thread that swaps the database, so the batch needs no lock.
    */
   ApplyBatch newApplyBatch() {
-    return new ApplyBatch(this, db, data, meta, exactlyOnce);
+    return new ApplyBatch(this, db, data, meta, members, exactlyOnce);
   }
 
   /** Called by {@link ApplyBatch} once its write is durable in RocksDB. */
@@ -364,7 +386,7 @@ public final class KvStore implements AutoCloseable {
   }
 
   private void closeDb() {
-    for (ColumnFamilyHandle handle : List.of(data, meta, dedup, clients)) {
+    for (ColumnFamilyHandle handle : List.of(data, meta, dedup, clients, members)) {
       handle.close();
     }
     db.close();

@@ -5,6 +5,7 @@ import com.alipay.sofa.jraft.NodeManager;
 import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.core.NodeImpl;
 import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
@@ -51,6 +52,7 @@ public final class RaftNode implements AutoCloseable {
   private final KvStateMachine stateMachine;
   private final RaftGroupService service;
   private final Node node;
+  private volatile boolean listedByLeader;
 
   private RaftNode(RaftNodeOptions options, KvStore store, KvStateMachine stateMachine,
       RaftGroupService service, Node node) {
@@ -75,7 +77,7 @@ public final class RaftNode implements AutoCloseable {
       throw new IllegalStateException("cannot open the store in " + options.dataDir(), e);
     }
     Configuration conf = new Configuration(peers(options.voters()), peers(options.learners()));
-    KvStateMachine fsm = new KvStateMachine(options.nodeId(), store, conf);
+    KvStateMachine fsm = new KvStateMachine(options.nodeId(), store);
 
     NodeOptions nodeOptions = new NodeOptions();
     nodeOptions.setElectionTimeoutMs(options.electionTimeoutMs());
@@ -233,16 +235,29 @@ public final class RaftNode implements AutoCloseable {
     return node.getNodeState().isActive();
   }
 
-  /** Raft addresses of the voters in the latest configuration this node knows. */
+  /**
+   * Raft addresses of the voters in this node's current configuration: the latest
+   * configuration entry in its log (committed or not), or its snapshot's, or the initial one.
+   */
   public List<String> voters() {
-    return stateMachine.configuration().getPeers().stream()
-        .map(p -> p.getEndpoint().toString()).toList();
+    return addresses(currentConf().getPeers());
   }
 
-  /** Raft addresses of the learners in the latest configuration this node knows. */
+  /** Raft addresses of the learners in this node's current configuration. */
   public List<String> learners() {
-    return stateMachine.configuration().getLearners().stream()
-        .map(p -> p.getEndpoint().toString()).toList();
+    return addresses(List.copyOf(currentConf().getLearners()));
+  }
+
+  private Configuration currentConf() {
+    // Node has no accessor for the current configuration on followers (listPeers and
+    // listLearners are leader-only, and onConfigurationCommitted never reports learners).
+    // NodeImpl.getCurrentConf is public API of the implementation class since jraft 1.0.3.
+    Configuration conf = node instanceof NodeImpl impl ? impl.getCurrentConf() : null;
+    return conf != null ? conf : node.getOptions().getInitialConf();
+  }
+
+  private static List<String> addresses(List<PeerId> peers) {
+    return peers.stream().map(p -> p.getEndpoint().toString()).toList();
   }
 
   /** Called after every batch the store applies, on the state machine thread; keep it quick. */
@@ -264,16 +279,54 @@ public final class RaftNode implements AutoCloseable {
     stateMachine.resumeApply();
   }
 
+  /**
+   * Adds a learner at this Raft address (leader only). Completes when the new configuration
+   * is committed; the learner then catches up by snapshot and log.
+   */
+  public CompletableFuture<Void> addLearner(String raftAddress) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    node.addLearners(List.of(PeerId.parsePeer(raftAddress)), status -> complete(future, status));
+    return future;
+  }
+
+  /** Removes the learner at this Raft address (leader only). */
+  public CompletableFuture<Void> removeLearner(String raftAddress) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    node.removeLearners(List.of(PeerId.parsePeer(raftAddress)), status -> complete(future, status));
+    return future;
+  }
+
+  /**
+   * True once this node has been in a committed configuration and the latest one it knows
+   * no longer lists it (a removed learner). The leader does not tell a removed learner; it
+   * learns it from the configuration entry that removed it. A learner that has just joined
+   * and still only knows configurations from before its addition is not removed.
+   */
+  public boolean isRemoved() {
+    String self = options.raftAddress();
+    if (voters().contains(self) || learners().contains(self)) {
+      // The initial configuration lists a new learner too; only a configuration that came
+      // with entries from the leader counts as having been a member.
+      if (lastLogIndex() > 0) {
+        listedByLeader = true;
+      }
+      return false;
+    }
+    return listedByLeader;
+  }
+
+  private static void complete(CompletableFuture<Void> future, Status status) {
+    if (status.isOk()) {
+      future.complete(null);
+    } else {
+      future.completeExceptionally(RaftFailure.from(status));
+    }
+  }
+
   /** Takes a snapshot now; the future completes when it is saved. */
   public CompletableFuture<Void> snapshot() {
     CompletableFuture<Void> future = new CompletableFuture<>();
-    node.snapshot(status -> {
-      if (status.isOk()) {
-        future.complete(null);
-      } else {
-        future.completeExceptionally(RaftFailure.from(status));
-      }
-    });
+    node.snapshot(status -> complete(future, status));
     return future;
   }
 

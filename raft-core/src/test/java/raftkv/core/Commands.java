@@ -160,8 +160,8 @@ final class Commands {
     Path checkpoint = scratch.resolve("inspect-" + CHECKPOINTS.incrementAndGet());
     store.checkpoint(checkpoint);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    for (String name : List.of("default", "meta", "dedup", "clients")) {
-      descriptors.add(new ColumnFamilyDescriptor(b(name)));
+    for (byte[] name : KvStore.FAMILY_NAMES) {
+      descriptors.add(new ColumnFamilyDescriptor(name));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     List<String> records = new ArrayList<>();
@@ -196,8 +196,8 @@ final class Commands {
    */
   static void putRaw(Path storeDir, byte[] key, byte[] value) throws Exception {
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    for (String name : List.of("default", "meta", "dedup", "clients")) {
-      descriptors.add(new ColumnFamilyDescriptor(b(name)));
+    for (byte[] name : KvStore.FAMILY_NAMES) {
+      descriptors.add(new ColumnFamilyDescriptor(name));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try (DBOptions options = new DBOptions();

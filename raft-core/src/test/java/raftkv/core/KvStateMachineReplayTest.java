@@ -7,8 +7,6 @@ import static raftkv.core.Commands.command;
 import static raftkv.core.Commands.smallOptions;
 
 import com.alipay.sofa.jraft.Status;
-import com.alipay.sofa.jraft.conf.Configuration;
-import com.alipay.sofa.jraft.entity.PeerId;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +24,6 @@ import raftkv.v1.internal.Outcome;
 /** Invariant 2: entries at or below the stored applied index are a replay and are skipped. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class KvStateMachineReplayTest {
-  private static final Configuration CONF =
-      new Configuration(List.of(PeerId.parsePeer("127.0.0.1:8081")));
   private static final int N = 5;
 
   @TempDir Path tmp;
@@ -64,7 +60,7 @@ class KvStateMachineReplayTest {
 
   @Test
   void replayedEntriesAreSkippedAndNewOnesAppliedOnceAfterARestart() throws Exception {
-    KvStateMachine first = new KvStateMachine("n1", open(), CONF);
+    KvStateMachine first = new KvStateMachine("n1", open());
     FakeIterator firstRun = log(1, N, null);
     first.onApply(firstRun);
     assertThat(firstRun.exhausted()).isTrue();
@@ -75,7 +71,7 @@ class KvStateMachineReplayTest {
     store = null;
 
     KvStore reopened = open();
-    KvStateMachine second = new KvStateMachine("n1", reopened, CONF);
+    KvStateMachine second = new KvStateMachine("n1", reopened);
     List<Long> notified = new CopyOnWriteArrayList<>();
     second.addAppliedListener(notified::add);
 
@@ -118,7 +114,7 @@ class KvStateMachineReplayTest {
 
   @Test
   void proposersAreAnsweredWithTheOutcomeOfTheirOwnEntry() throws Exception {
-    KvStateMachine fsm = new KvStateMachine("n1", open(), CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", open());
     List<Proposal> proposals = new ArrayList<>();
     FakeIterator iter = log(1, 3, proposals);
     // Entry 4 repeats step 3: its compare fails and its proposer must see that.
@@ -145,7 +141,7 @@ class KvStateMachineReplayTest {
 
   @Test
   void anEntryFedTwiceWithoutARestartIsAppliedOnce() throws Exception {
-    KvStateMachine fsm = new KvStateMachine("n1", open(), CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", open());
     fsm.onApply(log(1, 3, null));
     String hash = store.stateHash().result();
 
@@ -157,7 +153,7 @@ class KvStateMachineReplayTest {
 
   @Test
   void anUndecodableEntryDoesNotStopTheStateMachine() throws Exception {
-    KvStateMachine fsm = new KvStateMachine("n1", open(), CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", open());
     Proposal bad = new Proposal();
     FakeIterator iter = new FakeIterator()
         .add(1, counterStep(1), null)
@@ -180,7 +176,7 @@ class KvStateMachineReplayTest {
     open().close();
     store = null;
     Commands.putRaw(tmp.resolve("kv"), b("damaged"), new byte[] {0x0a, 0x05});
-    KvStateMachine fsm = new KvStateMachine("n1", open(), CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", open());
     Proposal applied = new Proposal();
     Proposal failing = new Proposal();
     FakeIterator iter = new FakeIterator()
@@ -205,7 +201,7 @@ class KvStateMachineReplayTest {
   @Test
   void anyClosureIsRunOnlyAfterItsEntryIsWritten() throws Exception {
     KvStore store = open();
-    KvStateMachine fsm = new KvStateMachine("n1", store, CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", store);
     List<Long> appliedWhenRun = new CopyOnWriteArrayList<>();
     FakeIterator iter = new FakeIterator()
         .add(1, command(Commands.put("a", "1")), status -> appliedWhenRun.add(store.appliedIndex()));

@@ -10,8 +10,6 @@ import static raftkv.core.Commands.put;
 import static raftkv.core.Commands.smallOptions;
 
 import com.alipay.sofa.jraft.Status;
-import com.alipay.sofa.jraft.conf.Configuration;
-import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.RaftOutter.SnapshotMeta;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
@@ -33,8 +31,6 @@ import raftkv.v1.internal.Outcome;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SnapshotTest {
-  private static final Configuration CONF =
-      new Configuration(List.of(PeerId.parsePeer("127.0.0.1:8081")));
   private static final long T0 = 1_700_000_000_000L;
 
   @TempDir Path tmp;
@@ -136,7 +132,7 @@ class SnapshotTest {
   void aSavedSnapshotRegistersTheIndexFileAndEveryCheckpointFile() throws Exception {
     KvStore store = open("kv");
     applySteps(store, 1, 3);
-    KvStateMachine fsm = new KvStateMachine("n1", store, CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", store);
     FakeWriter writer = new FakeWriter(tmp.resolve("snap"));
 
     assertThat(save(fsm, writer).isOk()).isTrue();
@@ -157,7 +153,7 @@ class SnapshotTest {
   void loadingASnapshotOlderThanTheLocalStateKeepsTheLocalState() throws Exception {
     KvStore store = open("kv");
     applySteps(store, 1, 3);
-    KvStateMachine fsm = new KvStateMachine("n1", store, CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", store);
     FakeWriter writer = new FakeWriter(tmp.resolve("snap"));
     assertThat(save(fsm, writer).isOk()).isTrue();
     applySteps(store, 4, 5);
@@ -175,14 +171,14 @@ class SnapshotTest {
   void loadingANewerSnapshotReplacesTheLocalState() throws Exception {
     KvStore leaderStore = open("leader");
     applySteps(leaderStore, 1, 5);
-    KvStateMachine leaderFsm = new KvStateMachine("n1", leaderStore, CONF);
+    KvStateMachine leaderFsm = new KvStateMachine("n1", leaderStore);
     FakeWriter writer = new FakeWriter(tmp.resolve("snap"));
     assertThat(save(leaderFsm, writer).isOk()).isTrue();
 
     KvStore laggard = open("laggard");
     applySteps(laggard, 1, 2);
     apply(laggard, 3, command(put("diverged", "x")));
-    KvStateMachine laggardFsm = new KvStateMachine("n2", laggard, CONF);
+    KvStateMachine laggardFsm = new KvStateMachine("n2", laggard);
     List<Long> notified = new CopyOnWriteArrayList<>();
     laggardFsm.addAppliedListener(notified::add);
 
@@ -210,10 +206,10 @@ class SnapshotTest {
     KvStore source = open("source");
     applySteps(source, 1, 3);
     FakeWriter writer = new FakeWriter(tmp.resolve("snap"));
-    assertThat(save(new KvStateMachine("n1", source, CONF), writer).isOk()).isTrue();
+    assertThat(save(new KvStateMachine("n1", source), writer).isOk()).isTrue();
 
     KvStore first = open("first");
-    assertThat(new KvStateMachine("n2", first, CONF).onSnapshotLoad(new FakeReader(writer)))
+    assertThat(new KvStateMachine("n2", first).onSnapshotLoad(new FakeReader(writer)))
         .isTrue();
     // The loaded store writes, flushes and compacts on its hard-linked files...
     applySteps(first, 4, 40);
@@ -222,7 +218,7 @@ class SnapshotTest {
 
     // ... and the snapshot still installs the state it was taken at.
     KvStore second = open("second");
-    assertThat(new KvStateMachine("n3", second, CONF).onSnapshotLoad(new FakeReader(writer)))
+    assertThat(new KvStateMachine("n3", second).onSnapshotLoad(new FakeReader(writer)))
         .isTrue();
     assertThat(second.appliedIndex()).isEqualTo(3);
     assertThat(second.stateHash()).isEqualTo(source.stateHash());
@@ -233,9 +229,9 @@ class SnapshotTest {
     KvStore source = open("source");
     applySteps(source, 1, 3);
     FakeWriter writer = new FakeWriter(tmp.resolve("snap"));
-    assertThat(save(new KvStateMachine("n1", source, CONF), writer).isOk()).isTrue();
+    assertThat(save(new KvStateMachine("n1", source), writer).isOk()).isTrue();
     KvStore store = open("kv");
-    KvStateMachine fsm = new KvStateMachine("n2", store, CONF);
+    KvStateMachine fsm = new KvStateMachine("n2", store);
     fsm.onLeaderStart(2);
 
     assertThat(fsm.onSnapshotLoad(new FakeReader(writer))).isFalse();
@@ -246,7 +242,7 @@ class SnapshotTest {
   void aSnapshotWithoutItsIndexFileFailsToLoadAndLeavesTheStoreAlone() throws Exception {
     KvStore store = open("kv");
     applySteps(store, 1, 2);
-    KvStateMachine fsm = new KvStateMachine("n1", store, CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", store);
     FakeWriter empty = new FakeWriter(tmp.resolve("empty-snap"));
 
     assertThat(fsm.onSnapshotLoad(new FakeReader(empty))).isFalse();
@@ -259,7 +255,7 @@ class SnapshotTest {
     KvStore store = open("kv");
     applySteps(store, 1, 2);
     String hash = store.stateHash().result();
-    KvStateMachine fsm = new KvStateMachine("n1", store, CONF);
+    KvStateMachine fsm = new KvStateMachine("n1", store);
     // An incomplete copy: the index file says 5, but the checkpoint has no files.
     FakeWriter broken = new FakeWriter(tmp.resolve("broken-snap"));
     Files.createDirectories(broken.path.resolve("kv"));

@@ -4,7 +4,13 @@ import io.grpc.stub.StreamObserver;
 import raftkv.core.RaftNode;
 import raftkv.reads.ReplicaProgress;
 import raftkv.token.SessionToken;
+import java.util.List;
+import raftkv.v1.AddLearnerRequest;
 import raftkv.v1.AdminGrpc;
+import raftkv.v1.MembershipResponse;
+import raftkv.v1.RemoveLearnerRequest;
+import raftkv.v1.internal.Command;
+import raftkv.v1.internal.MemberRecord;
 import raftkv.v1.Member;
 import raftkv.v1.Role;
 import raftkv.v1.StatusRequest;
@@ -16,12 +22,80 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   private final RaftNode node;
   private final Members members;
   private final ReplicaProgress progress;
+  private final Errors errors;
 
-  AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress) {
+  AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress,
+      Errors errors) {
     this.config = config;
     this.node = node;
     this.members = members;
     this.progress = progress;
+    this.errors = errors;
+  }
+
+  @Override
+  public void addLearner(AddLearnerRequest request, StreamObserver<MembershipResponse> observer) {
+    UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    Member learner = request.getLearner();
+    try {
+      PeerSpec spec = PeerSpec.parse(learner.getId() + "=" + learner.getRaftAddress() + "/"
+          + learner.getGrpcAddress() + "/learner");
+      ServerConfig.requirePort(spec, spec.raftAddress());
+      ServerConfig.requirePort(spec, spec.grpcAddress());
+      List<String> all = new java.util.ArrayList<>(node.voters());
+      all.addAll(node.learners());
+      if (node.voters().contains(learner.getRaftAddress())) {
+        throw new InvalidRequest(learner.getRaftAddress() + " is a voter; it cannot be a learner too");
+      }
+      members.raftAddressOf(learner.getId(), all)
+          .filter(address -> !address.equals(learner.getRaftAddress()))
+          .ifPresent(address -> {
+            throw new InvalidRequest("id " + learner.getId() + " is taken by the member at " + address);
+          });
+    } catch (IllegalArgumentException e) {
+      call.fail(new InvalidRequest(e.getMessage()));
+      return;
+    }
+    if (!node.isLeader()) {
+      call.fail(errors.notLeader("membership changes go to the leader"));
+      return;
+    }
+    // Name it first, so every node can name the learner as soon as it is in the configuration.
+    node.propose(memberRecord(learner, false))
+        .thenCompose(recorded -> node.addLearner(learner.getRaftAddress()))
+        .whenComplete((done, failure) -> call.complete(failure == null ? membership() : null, failure));
+  }
+
+  @Override
+  public void removeLearner(RemoveLearnerRequest request, StreamObserver<MembershipResponse> observer) {
+    UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    if (!node.isLeader()) {
+      call.fail(errors.notLeader("membership changes go to the leader"));
+      return;
+    }
+    List<String> learners = node.learners();
+    java.util.Optional<String> address = members.raftAddressOf(request.getId(), learners);
+    if (address.isEmpty()) {
+      call.fail(new InvalidRequest("no learner with id '" + request.getId() + "'; learners are "
+          + learners.stream().map(a -> members.member(a).getId()).toList()));
+      return;
+    }
+    Member removed = members.member(address.get());
+    node.removeLearner(address.get())
+        .thenCompose(done -> node.propose(memberRecord(removed, true)))
+        .whenComplete((done, failure) -> call.complete(failure == null ? membership() : null, failure));
+  }
+
+  private static Command memberRecord(Member member, boolean removed) {
+    return Command.newBuilder().setProposedAtMs(System.currentTimeMillis())
+        .setMember(MemberRecord.newBuilder().setMember(member).setRemoved(removed)).build();
+  }
+
+  private MembershipResponse membership() {
+    return MembershipResponse.newBuilder()
+        .addAllVoters(members.members(node.voters()))
+        .addAllLearners(members.members(node.learners()))
+        .build();
   }
 
   @Override
@@ -55,6 +129,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       case "STATE_CANDIDATE":
         return Role.CANDIDATE;
       case "STATE_FOLLOWER":
+        if (node.isRemoved()) {
+          return Role.REMOVED;
+        }
         return node.learners().contains(config.self().raftAddress()) ? Role.LEARNER : Role.FOLLOWER;
       default:
         return Role.INACTIVE;

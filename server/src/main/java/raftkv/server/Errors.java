@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import org.rocksdb.RocksDBException;
 import raftkv.core.RaftFailure;
 import raftkv.core.RaftNode;
+import raftkv.reads.RemovedFromCluster;
 import raftkv.reads.ReplicaLagging;
 import raftkv.reads.ReplicaProgress;
 import raftkv.v1.Member;
@@ -22,7 +23,8 @@ import raftkv.v1.NotLeader;
  *   <li>INVALID_ARGUMENT: the request is wrong; nothing was done. Never retry.
  *   <li>UNAVAILABLE with a {@link NotLeader} detail: go to the named leader. For a write the
  *       outcome may be unknown; retrying with the same write id is safe.
- *   <li>UNAVAILABLE without the detail: this node cannot serve now; try another.
+ *   <li>UNAVAILABLE without the detail: this node cannot serve now (stopping, no leader, or
+ *       removed from the configuration); try another.
  *   <li>RESOURCE_EXHAUSTED: the leader's apply queue is full; back off and retry.
  *   <li>FAILED_PRECONDITION with a {@link raftkv.v1.ReplicaLagging} detail: this replica
  *       is behind what the read needs (applied, needed index and lag inside); try another
@@ -58,6 +60,10 @@ final class Errors {
     }
     if (cause instanceof InvalidRequest) {
       return Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException();
+    }
+    if (cause instanceof RemovedFromCluster) {
+      return Status.UNAVAILABLE.withDescription("node " + nodeId + ": " + cause.getMessage())
+          .asRuntimeException();
     }
     if (cause instanceof ReplicaLagging lagging) {
       return replicaLagging(lagging);

@@ -55,7 +55,13 @@ public final class RaftkvServer implements AutoCloseable {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("raftkv-timer-"));
     ReplicaProgress progress = new ReplicaProgress(node, timer, System::currentTimeMillis,
         PROGRESS_POLL_MS);
-    Members members = new Members(config.peers());
+    Members members = new Members(config.peers(), () -> {
+      try {
+        return node.store().members();
+      } catch (org.rocksdb.RocksDBException e) {
+        return java.util.Map.of();
+      }
+    });
     Errors errors = new Errors(node, members, config.nodeId(), progress);
     ReadPath reads = new ReadPath(node, progress, readExecutor);
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
@@ -65,7 +71,7 @@ public final class RaftkvServer implements AutoCloseable {
         // INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
         .maxInboundMessageSize(Math.max(limits.maxRequestBytes() * 4, 8 << 20))
         .addService(new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId()))
-        .addService(new AdminService(config, node, members, progress))
+        .addService(new AdminService(config, node, members, progress, errors))
         .build();
     try {
       grpc.start();

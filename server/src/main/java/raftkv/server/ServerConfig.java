@@ -22,7 +22,8 @@ import raftkv.core.StoreOptions;
  * @param store RocksDB and exactly-once table settings
  * @param clusterName the cluster's name, identical on every node (like etcd's
  *     initial-cluster-token); session tokens carry a hash of it and a node refuses tokens of
- *     another cluster. Empty: derived from the initial peers.
+ *     another cluster. Empty: derived from the initial voters (ids and Raft addresses), which
+ *     learners added later share; set it explicitly if voters may change.
  */
 public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
@@ -43,7 +44,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
   /** The 64-bit cluster identity carried in session tokens. */
   public long clusterId() {
     String name = clusterName.isEmpty()
-        ? peers.stream().map(p -> p.id() + "=" + p.raftAddress()).sorted()
+        ? peers.stream().filter(p -> !p.learner()).map(p -> p.id() + "=" + p.raftAddress()).sorted()
             .collect(java.util.stream.Collectors.joining(","))
         : clusterName;
     try {
@@ -115,7 +116,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     return this;
   }
 
-  private static void requirePort(PeerSpec peer, String hostPort) {
+  static void requirePort(PeerSpec peer, String hostPort) {
     int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("peers: '" + peer + "' has port " + port

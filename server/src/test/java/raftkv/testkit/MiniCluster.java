@@ -131,6 +131,24 @@ public final class MiniCluster implements AutoCloseable {
     return running.keySet().stream().filter(id -> configs.get(id).self().learner()).toList();
   }
 
+  /**
+   * Starts a learner that is not in the configuration yet (as an operator would before
+   * {@code admin add-learner}): its initial configuration is the current voters plus itself.
+   */
+  public PeerSpec startNewLearner(String id, Path baseDir) {
+    PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), true);
+    List<PeerSpec> peers = new ArrayList<>(configs.values().stream()
+        .map(ServerConfig::self).filter(p -> !p.learner()).toList());
+    peers.add(spec);
+    ServerConfig any = configs.values().iterator().next();
+    ServerConfig config = new ServerConfig(id, peers, baseDir.resolve(id), any.electionTimeoutMs(),
+        any.heartbeatFactor(), any.snapshotIntervalSecs(), any.limits(), any.store(),
+        any.clusterName());
+    configs.put(id, config);
+    running.put(id, RaftkvServer.start(config));
+    return spec;
+  }
+
   /** Stops a node; its data directory is kept for {@link #restart}. */
   public void stop(String id) {
     RaftkvServer server = running.remove(id);
