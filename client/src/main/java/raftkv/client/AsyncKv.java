@@ -9,7 +9,6 @@ import raftkv.v1.DeleteRequest;
 import raftkv.v1.DeleteResponse;
 import raftkv.v1.GetRequest;
 import raftkv.v1.GetResponse;
-import raftkv.v1.KVGrpc;
 import raftkv.v1.PutRequest;
 import raftkv.v1.PutResponse;
 import raftkv.v1.RangeRequest;
@@ -19,7 +18,15 @@ import raftkv.v1.TxnRequest;
 import raftkv.v1.TxnResponse;
 
 /**
- * The key-value calls, answered with futures. Obtained from {@link KvClient#async()}.
+ * The key-value calls, answered with futures. Obtained from {@link KvClient#async()}, or from
+ * {@link Session#async()} for calls within a session.
+ *
+ * <p>Read levels: a read whose {@code ReadOptions.consistency} is unset is LINEARIZABLE on the
+ * client's facet and SESSION (with the session's token) on a session's; the convenience
+ * {@code get(key)} methods read at that same default. SESSION and BOUNDED_STALENESS reads
+ * without a lag policy or wait budget get the client's ({@link KvClient.Builder#lagPolicy},
+ * {@link KvClient.Builder#waitBudget}). Where each read goes is described in
+ * {@link ReadPreference}. On a session's facet every response advances the session's token.
  *
  * <p>Every call is routed and retried by the client until it is answered, fails for good, or
  * its deadline passes (the client's default, or the one given to {@link #withDeadline}); the
@@ -37,15 +44,21 @@ import raftkv.v1.TxnResponse;
 public final class AsyncKv {
   private final Dispatcher dispatcher;
   private final Duration deadline;
+  // Null on the client's own facet.
+  private final Session session;
 
-  AsyncKv(Dispatcher dispatcher, Duration deadline) {
+  AsyncKv(Dispatcher dispatcher, Duration deadline, Session session) {
     this.dispatcher = dispatcher;
     this.deadline = deadline;
+    this.session = session;
   }
 
-  /** This facet with {@code deadline} for each call instead of the current one. */
+  /**
+   * This facet with {@code deadline} for each call instead of the current one (within the same
+   * session, if this facet belongs to one).
+   */
   public AsyncKv withDeadline(Duration deadline) {
-    return new AsyncKv(dispatcher, KvClient.checkDeadline(deadline));
+    return new AsyncKv(dispatcher, KvClient.checkDeadline(deadline), session);
   }
 
   /** The deadline of each call made through this facet. */
@@ -64,13 +77,18 @@ public final class AsyncKv {
 
   public CompletableFuture<PutResponse> put(PutRequest request) {
     Objects.requireNonNull(request, "request");
-    return dispatcher.write(KVGrpc.getPutMethod(),
-        id -> request.toBuilder().setWriteId(id).build(), deadline);
+    return dispatcher.write(Kinds.PUT, request, session, deadline);
   }
 
-  /** A linearizable read of {@code key}. */
+  /**
+   * A read of {@code key} at this facet's default level: LINEARIZABLE on the client's facet,
+   * SESSION on a session's.
+   */
   public CompletableFuture<GetResponse> get(ByteString key) {
-    return get(key, Consistency.LINEARIZABLE);
+    return get(GetRequest.newBuilder().setKey(key)
+        .setRead(ReadOptions.newBuilder().setConsistency(
+            session == null ? Consistency.LINEARIZABLE : Consistency.SESSION))
+        .build());
   }
 
   public CompletableFuture<GetResponse> get(ByteString key, Consistency level) {
@@ -78,7 +96,7 @@ public final class AsyncKv {
         .setRead(ReadOptions.newBuilder().setConsistency(level)).build());
   }
 
-  /** A linearizable read of {@code key} encoded as UTF-8. */
+  /** {@link #get(ByteString)} with the key encoded as UTF-8. */
   public CompletableFuture<GetResponse> get(String key) {
     return get(ByteString.copyFromUtf8(key));
   }
@@ -89,8 +107,7 @@ public final class AsyncKv {
 
   public CompletableFuture<GetResponse> get(GetRequest request) {
     Objects.requireNonNull(request, "request");
-    return dispatcher.read(KVGrpc.getGetMethod(), request,
-        request.getRead().getConsistency(), deadline);
+    return dispatcher.read(Kinds.GET, request, session, deadline);
   }
 
   public CompletableFuture<DeleteResponse> delete(ByteString key) {
@@ -104,15 +121,13 @@ public final class AsyncKv {
 
   public CompletableFuture<DeleteResponse> delete(DeleteRequest request) {
     Objects.requireNonNull(request, "request");
-    return dispatcher.write(KVGrpc.getDeleteMethod(),
-        id -> request.toBuilder().setWriteId(id).build(), deadline);
+    return dispatcher.write(Kinds.DELETE, request, session, deadline);
   }
 
   /** One page of a range; pass its continuation back in the next request for the rest. */
   public CompletableFuture<RangeResponse> range(RangeRequest request) {
     Objects.requireNonNull(request, "request");
-    return dispatcher.read(KVGrpc.getRangeMethod(), request,
-        request.getRead().getConsistency(), deadline);
+    return dispatcher.read(Kinds.RANGE, request, session, deadline);
   }
 
   /**
@@ -122,10 +137,8 @@ public final class AsyncKv {
   public CompletableFuture<TxnResponse> txn(TxnRequest request) {
     Objects.requireNonNull(request, "request");
     if (Router.writes(request)) {
-      return dispatcher.write(KVGrpc.getTxnMethod(),
-          id -> request.toBuilder().setWriteId(id).build(), deadline);
+      return dispatcher.write(Kinds.TXN_WRITE, request, session, deadline);
     }
-    return dispatcher.read(KVGrpc.getTxnMethod(), request,
-        request.getRead().getConsistency(), deadline);
+    return dispatcher.read(Kinds.TXN_READ, request, session, deadline);
   }
 }

@@ -23,7 +23,9 @@ import raftkv.v1.TxnResponse;
 /**
  * The key-value calls of {@link AsyncKv}, waited for: each method returns the response or
  * throws {@link KvException}. Routing, retries, deadlines and write ids are exactly those of
- * {@link AsyncKv}. Obtained from {@link KvClient#blocking()}.
+ * {@link AsyncKv}, and so are read levels: {@code get(key)} reads at LINEARIZABLE here and at
+ * SESSION on a session's facet. Obtained from {@link KvClient#blocking()}, or from {@link
+ * Session#blocking()} for calls within a session.
  *
  * <p>An interrupted wait cancels the call and throws {@link KvException} with code CANCELLED,
  * the thread's interrupt flag set again.

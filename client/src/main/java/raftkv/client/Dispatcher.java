@@ -14,14 +14,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import raftkv.client.RetryingCall.AnswerObserver;
+import raftkv.client.RetryingCall.Shaper;
+import raftkv.client.Router.ReadPlan;
 import raftkv.client.Router.Route;
+import raftkv.token.SessionToken;
 import raftkv.v1.Consistency;
+import raftkv.v1.LagPolicy;
+import raftkv.v1.ReadMeta;
+import raftkv.v1.ReadOptions;
 import raftkv.v1.WriteId;
 
 /**
- * The engine behind the facets: owns the channels, the router, the write ids and the backoff
- * timer, and turns each facet call into a {@link RetryingCall}.
+ * The engine behind the facets: owns the channels, the router, the status poller, the write
+ * ids and the timer, and turns each facet call into a {@link RetryingCall}: it completes a
+ * read's options (the session's level and token, the client's lag policy and wait budget),
+ * and feeds every answer back to the router (applied indexes) and to the session (tokens).
  *
  * <p>Thread-safe. Owned by one {@link KvClient}, which closes it.
  */
@@ -32,16 +40,28 @@ final class Dispatcher {
   private final Router router;
   private final WriteIds writeIds;
   private final Backoff backoff;
+  private final LagPolicy lagPolicy;
+  private final int waitBudgetMs;
   private final ScheduledThreadPoolExecutor scheduler;
+  // Null when roles are not needed (one endpoint) or polling is off.
+  private final StatusPoller poller;
   // Calls not yet finished, so that close() can fail those waiting on the timer.
   private final Set<RetryingCall<?, ?>> active = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  Dispatcher(List<String> endpoints, ChannelFactory factory, Backoff backoff, String clientId) {
+  /**
+   * @param statusInterval how often to ask every endpoint for its status; zero = never
+   * @param statusDeadline the deadline of each status question
+   */
+  Dispatcher(List<String> endpoints, ChannelFactory factory, Backoff backoff, String clientId,
+      ReadPreference preference, LagPolicy lagPolicy, int waitBudgetMs, Duration statusInterval,
+      Duration statusDeadline) {
     this.channels = new ChannelPool(factory);
-    this.router = new Router(endpoints);
+    this.router = new Router(endpoints, preference);
     this.writeIds = new WriteIds(clientId);
     this.backoff = backoff;
+    this.lagPolicy = lagPolicy;
+    this.waitBudgetMs = waitBudgetMs;
     // One daemon thread suffices: it only starts non-blocking attempts after a backoff.
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "raftkv-client-" + clientId.substring(0, 8) + "-retry");
@@ -49,30 +69,140 @@ final class Dispatcher {
       return t;
     });
     this.scheduler.setRemoveOnCancelPolicy(true);
+    boolean needRoles = !router.pinned() && !statusInterval.isZero();
+    this.poller = needRoles
+        ? new StatusPoller(this, statusInterval, statusDeadline) : null;
+    if (poller != null) {
+      router.onStale(poller::refresh);
+    }
   }
 
-  /** A read, sent where its consistency level allows. */
-  <Req, Resp> CompletableFuture<Resp> read(MethodDescriptor<Req, Resp> method, Req request,
-      Consistency level, Duration timeout) {
-    return start(method, request, Router.forRead(level), timeout, () -> { });
+  /** Starts the background status polls, the first one at once; a no-op without a poller. */
+  void startPolling() {
+    if (poller != null) {
+      poller.start();
+    }
+  }
+
+  /**
+   * Once the first round of status polls is over, asks every endpoint for its status again;
+   * completes once each has answered or failed and the router has been told. Completes at once
+   * when there is no poller.
+   */
+  CompletableFuture<Void> pollStatus() {
+    return poller == null ? CompletableFuture.completedFuture(null)
+        : poller.firstRound().thenCompose(v -> poller.poll());
+  }
+
+  /**
+   * A read, sent where its (completed) options allow.
+   *
+   * @param session the session the read belongs to, or null
+   */
+  <Req, Resp> CompletableFuture<Resp> read(Kinds.Read<Req, Resp> kind, Req request,
+      Session session, Duration timeout) {
+    ReadOptions given = kind.options().apply(request);
+    ReadOptions options = complete(given, session);
+    Req sent = options.equals(given) ? request : kind.withOptions().apply(request, options);
+    Route route = Router.forRead(options.getConsistency());
+    ReadPlan plan = route == Route.REPLICA
+        ? new ReadPlan(options.getConsistency(), neededIndex(options), options.getLagPolicy())
+        : null;
+    AnswerObserver<Resp> observer = (target, response) -> {
+      ReadMeta meta = kind.meta().apply(response);
+      router.observeServed(meta);
+      if (session != null) {
+        session.merge(meta.getSessionToken());
+      }
+    };
+    return start(kind.method(), sent, route, plan, budgetShaper(kind, options), observer,
+        timeout, () -> { });
   }
 
   /**
    * A write, sent to the leader under a fresh write id that every retry repeats.
    *
-   * @param stamp puts the write id into the request
+   * @param session the session the write belongs to, or null
    */
-  <Req, Resp> CompletableFuture<Resp> write(MethodDescriptor<Req, Resp> method,
-      Function<WriteId, Req> stamp, Duration timeout) {
+  <Req, Resp> CompletableFuture<Resp> write(Kinds.Write<Req, Resp> kind, Req unstamped,
+      Session session, Duration timeout) {
     WriteId id = writeIds.begin();
     Req request;
     try {
-      request = stamp.apply(id);
+      request = kind.stamp().apply(unstamped, id);
     } catch (RuntimeException e) {
       writeIds.end(id.getSequence());
       throw e;
     }
-    return start(method, request, Route.LEADER, timeout, () -> writeIds.end(id.getSequence()));
+    AnswerObserver<Resp> observer = (target, response) -> {
+      // Only the leader applies a write before answering it.
+      router.observeApplied(target, kind.index().applyAsLong(response));
+      if (session != null) {
+        session.merge(kind.token().apply(response));
+      }
+    };
+    return start(kind.method(), request, Route.LEADER, null, Shaper.same(), observer, timeout,
+        () -> writeIds.end(id.getSequence()));
+  }
+
+  /**
+   * The options a read is sent with: in a session, an unset level becomes SESSION and a SESSION
+   * read carries the session's token (or the request's, if later); a SESSION or
+   * BOUNDED_STALENESS read without a lag policy or wait budget gets the client's.
+   */
+  ReadOptions complete(ReadOptions given, Session session) {
+    ReadOptions.Builder options = given.toBuilder();
+    Consistency level = given.getConsistency();
+    if (session != null && level == Consistency.CONSISTENCY_UNSPECIFIED) {
+      level = Consistency.SESSION;
+      options.setConsistency(level);
+    }
+    if (session != null && level == Consistency.SESSION) {
+      options.setSessionToken(session.tokenFor(given.getSessionToken()));
+    }
+    if (level == Consistency.SESSION || level == Consistency.BOUNDED_STALENESS) {
+      if (given.getLagPolicyValue() == LagPolicy.LAG_POLICY_UNSPECIFIED_VALUE) {
+        options.setLagPolicy(lagPolicy);
+      }
+      if (given.getWaitBudgetMs() == 0) {
+        options.setWaitBudgetMs(waitBudgetMs);
+      }
+    }
+    return options.build();
+  }
+
+  private static long neededIndex(ReadOptions options) {
+    if (options.getConsistency() != Consistency.SESSION || options.getSessionToken().isEmpty()) {
+      return 0;
+    }
+    try {
+      return SessionToken.parse(options.getSessionToken()).index();
+    } catch (IllegalArgumentException malformed) {
+      // The server refuses it, saying what is wrong; route as if there were none.
+      return 0;
+    }
+  }
+
+  /**
+   * Under FALLBACK, a replica other than the leader may wait at most half the time the call
+   * has left, so that a lagging refusal still leaves time to go elsewhere. The leader, the
+   * last resort, waits its whole budget.
+   */
+  private <Req> Shaper<Req> budgetShaper(Kinds.Read<Req, ?> kind, ReadOptions options) {
+    Consistency level = options.getConsistency();
+    if (options.getLagPolicy() != LagPolicy.FALLBACK
+        || (level != Consistency.SESSION && level != Consistency.BOUNDED_STALENESS)) {
+      return Shaper.same();
+    }
+    int budget = options.getWaitBudgetMs();
+    return (request, target, remainingNanos) -> {
+      long half = Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos) / 2);
+      if (half >= budget || target.equals(router.readLeader())) {
+        return request;
+      }
+      return kind.withOptions().apply(request,
+          options.toBuilder().setWaitBudgetMs((int) half).build());
+    };
   }
 
   /** One attempt at one node, no retries: for questions about that node itself. */
@@ -118,9 +248,10 @@ final class Dispatcher {
   }
 
   private <Req, Resp> CompletableFuture<Resp> start(MethodDescriptor<Req, Resp> method,
-      Req request, Route route, Duration timeout, Runnable onDone) {
-    RetryingCall<Req, Resp> call =
-        new RetryingCall<>(this, method, request, route, timeout, onDone);
+      Req request, Route route, ReadPlan plan, Shaper<Req> shaper,
+      AnswerObserver<Resp> observer, Duration timeout, Runnable onDone) {
+    RetryingCall<Req, Resp> call = new RetryingCall<>(this, method, request, route, plan, shaper,
+        observer, timeout, onDone);
     active.add(call);
     call.start();
     if (closed) {
@@ -138,6 +269,9 @@ final class Dispatcher {
     closed = true;
     channels.close(CLOSE_GRACE_MILLIS);
     scheduler.shutdownNow();
+    if (poller != null) {
+      poller.stop();
+    }
     KvException closedFailure = KvException.closed();
     for (RetryingCall<?, ?> call : List.copyOf(active)) {
       call.abort(closedFailure);

@@ -8,6 +8,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import raftkv.token.SessionToken;
+import raftkv.v1.LagPolicy;
 
 /**
  * A connection to one raftkv cluster.
@@ -20,34 +22,51 @@ import java.util.Set;
  * }</pre>
  *
  * <p>The calls live on facets: {@link #async()} (futures), {@link #blocking()} (results, or
- * {@link KvException}) and {@link #admin()} (single-node status). Writes and linearizable
- * reads go to the node believed to be the leader, starting with the first endpoint and
- * following the cluster's hints from then on (also to leaders not in the endpoint list);
- * eventual reads rotate over the endpoints, so naming a single endpoint pins them to it.
+ * {@link KvException}) and {@link #admin()} (single-node status). {@link #newSession()} and
+ * {@link #session(String)} give a {@link Session} with the same facets, whose calls see each
+ * other's effects even when replicas serve its reads.
+ *
+ * <p>Writes and linearizable reads go to the node believed to be the leader, starting with the
+ * first endpoint and following the cluster's hints from then on (also to leaders not in the
+ * endpoint list). SESSION, BOUNDED_STALENESS and EVENTUAL reads go to replicas in the order
+ * of the {@link ReadPreference}, which needs each node's role: with more than one endpoint the
+ * client asks every endpoint for its status in the background (at once when built, then every
+ * two seconds and after failures). Naming a single endpoint pins those reads to it.
  *
  * <p>Each client has a random id under which its writes are deduplicated by the cluster; it
  * is not shared with, and must not be reused by, any other client.
  *
  * <p>Thread-safe: share one client across threads. It owns a gRPC channel per node it talks
- * to and one daemon timer thread; {@link #close()} releases them and fails the calls still
- * open with CANCELLED.
+ * to and one daemon timer thread (retries and status polls); {@link #close()} releases them
+ * and fails the calls still open with CANCELLED.
  */
 public final class KvClient implements AutoCloseable {
   static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+  static final Duration DEFAULT_WAIT_BUDGET = Duration.ofSeconds(1);
+  /** The server's limit on a read's wait budget. */
+  static final Duration MAX_WAIT_BUDGET = Duration.ofSeconds(60);
+  static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(2);
 
   private final Dispatcher dispatcher;
   private final AsyncKv async;
   private final BlockingKv blocking;
   private final AdminApi admin;
+  private final Duration defaultDeadline;
 
   private KvClient(Builder b) {
     byte[] id = new byte[16];
     new SecureRandom().nextBytes(id);
+    Duration statusDeadline = b.defaultDeadline.compareTo(DEFAULT_STATUS_INTERVAL) < 0
+        ? b.defaultDeadline : DEFAULT_STATUS_INTERVAL;
     this.dispatcher = new Dispatcher(b.endpoints, b.channelFactory,
-        new Backoff(b.backoffInitial, b.backoffMax), HexFormat.of().formatHex(id));
-    this.async = new AsyncKv(dispatcher, b.defaultDeadline);
+        new Backoff(b.backoffInitial, b.backoffMax), HexFormat.of().formatHex(id),
+        b.readPreference, b.lagPolicy, (int) b.waitBudget.toMillis(), b.statusInterval,
+        statusDeadline);
+    this.defaultDeadline = b.defaultDeadline;
+    this.async = new AsyncKv(dispatcher, b.defaultDeadline, null);
     this.blocking = new BlockingKv(async);
     this.admin = new AdminApi(dispatcher, b.defaultDeadline);
+    dispatcher.startPolling();
   }
 
   public static Builder builder() {
@@ -66,6 +85,26 @@ public final class KvClient implements AutoCloseable {
 
   public AdminApi admin() {
     return admin;
+  }
+
+  /** A new session, which has seen nothing yet: its {@link Session#token()} is "". */
+  public Session newSession() {
+    return new Session(dispatcher, defaultDeadline, null);
+  }
+
+  /**
+   * Continues a session from its {@link Session#token()}, which may come from another client
+   * or process of the same cluster: the new session's reads see everything the token covers.
+   * "" starts a new session.
+   *
+   * @throws IllegalArgumentException naming what is wrong if {@code token} is not a session
+   *     token (a token of another cluster is accepted here; that cluster's nodes refuse it)
+   */
+  public Session session(String token) {
+    if (token != null && token.isEmpty()) {
+      return newSession();
+    }
+    return new Session(dispatcher, defaultDeadline, SessionToken.parse(token));
   }
 
   /** The id under which the cluster deduplicates this client's writes: 32 hex digits. */
@@ -106,6 +145,10 @@ public final class KvClient implements AutoCloseable {
     private ChannelFactory channelFactory = ChannelFactory.PLAINTEXT;
     private Duration backoffInitial = Duration.ofMillis(10);
     private Duration backoffMax = Duration.ofMillis(500);
+    private ReadPreference readPreference = ReadPreference.LEARNERS_FIRST;
+    private LagPolicy lagPolicy = LagPolicy.FALLBACK;
+    private Duration waitBudget = DEFAULT_WAIT_BUDGET;
+    private Duration statusInterval = DEFAULT_STATUS_INTERVAL;
 
     private Builder() {}
 
@@ -148,6 +191,60 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Which nodes serve SESSION, BOUNDED_STALENESS and EVENTUAL reads, in which order.
+     * {@link ReadPreference#LEARNERS_FIRST} by default.
+     */
+    public Builder readPreference(ReadPreference preference) {
+      this.readPreference = Objects.requireNonNull(preference, "preference");
+      return this;
+    }
+
+    /**
+     * What a SESSION or BOUNDED_STALENESS read does when its replica has not caught up within
+     * the wait budget, unless the read's own options say: {@link LagPolicy#FALLBACK} (the
+     * default) tries the next node of the {@link ReadPreference} order and finally the leader,
+     * all within the call's deadline; {@link LagPolicy#WAIT} fails after the budget and
+     * {@link LagPolicy#FAIL} at once, both with a {@link KvException} carrying {@link
+     * KvException#replicaLagging()}.
+     */
+    public Builder lagPolicy(LagPolicy policy) {
+      Objects.requireNonNull(policy, "policy");
+      if (policy != LagPolicy.WAIT && policy != LagPolicy.FALLBACK && policy != LagPolicy.FAIL) {
+        throw new IllegalArgumentException("lag policy must be WAIT, FALLBACK or FAIL, got "
+            + policy);
+      }
+      this.lagPolicy = policy;
+      return this;
+    }
+
+    /**
+     * How long a replica may wait to catch up before refusing a SESSION or BOUNDED_STALENESS
+     * read, unless the read's own options say; 1 s by default, at most 60 s, whole
+     * milliseconds. Under FALLBACK a replica other than the leader is given at most half of
+     * the time the call has left, so that there is time to go elsewhere.
+     */
+    public Builder waitBudget(Duration budget) {
+      Objects.requireNonNull(budget, "budget");
+      if (budget.compareTo(Duration.ofMillis(1)) < 0 || budget.compareTo(MAX_WAIT_BUDGET) > 0) {
+        throw new IllegalArgumentException(
+            "wait budget must be between 1 ms and " + MAX_WAIT_BUDGET.toSeconds() + " s, got "
+                + budget);
+      }
+      this.waitBudget = budget;
+      return this;
+    }
+
+    /** How often to ask every endpoint for its status; zero = never (for tests). */
+    Builder statusInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("status interval must not be negative");
+      }
+      this.statusInterval = interval;
+      return this;
+    }
+
     Builder channelFactory(ChannelFactory factory) {
       this.channelFactory = Objects.requireNonNull(factory, "factory");
       return this;
@@ -161,8 +258,9 @@ public final class KvClient implements AutoCloseable {
     }
 
     /**
-     * A new client. No connection is made yet: channels open on first use, so building never
-     * fails because a node is down.
+     * A new client. Building never waits for the network, so it never fails because a node is
+     * down: with more than one endpoint the first status poll starts in the background, and
+     * other channels open on first use.
      */
     public KvClient build() {
       if (endpoints == null) {

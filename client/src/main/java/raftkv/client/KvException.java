@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
 import raftkv.v1.NotLeader;
+import raftkv.v1.ReplicaLagging;
 
 /**
  * A call failed for good: the server refused it, or no node answered within the call's
@@ -18,6 +19,11 @@ import raftkv.v1.NotLeader;
  * for people: it names the code and the description and, for a deadline, how many attempts
  * were made and at which endpoints.
  *
+ * <p>Typed details: {@link #leaderHint()} when a node refused for not being the leader;
+ * {@link #replicaLagging()} when a read failed with FAILED_PRECONDITION because the replica
+ * had not caught up with what the read needs (under the WAIT or FAIL lag policy, or under
+ * FALLBACK once the leader too could not serve it).
+ *
  * <p>Immutable.
  */
 public final class KvException extends RuntimeException {
@@ -26,13 +32,20 @@ public final class KvException extends RuntimeException {
   private final Status.Code code;
   private final String serverMessage;
   private final NotLeader leaderHint;
+  private final ReplicaLagging replicaLagging;
 
   KvException(Status.Code code, String serverMessage, NotLeader leaderHint, String message,
       Throwable cause) {
+    this(code, serverMessage, leaderHint, null, message, cause);
+  }
+
+  private KvException(Status.Code code, String serverMessage, NotLeader leaderHint,
+      ReplicaLagging replicaLagging, String message, Throwable cause) {
     super(message, cause);
     this.code = code;
     this.serverMessage = serverMessage == null ? "" : serverMessage;
     this.leaderHint = leaderHint;
+    this.replicaLagging = replicaLagging;
   }
 
   /** The gRPC status code of the failure. */
@@ -50,6 +63,16 @@ public final class KvException extends RuntimeException {
     return Optional.ofNullable(leaderHint);
   }
 
+  /**
+   * Why a replica could not serve a read: its node id, the index it had applied, the index
+   * the read needed (0 for a bounded-staleness read) and its lag behind the leader. Present on
+   * FAILED_PRECONDITION failures of SESSION and BOUNDED_STALENESS reads, and on a
+   * DEADLINE_EXCEEDED whose last refusal was such a failure.
+   */
+  public Optional<ReplicaLagging> replicaLagging() {
+    return Optional.ofNullable(replicaLagging);
+  }
+
   /** The failure of one gRPC call, as it came. */
   static KvException of(Throwable failure) {
     if (failure instanceof KvException kv) {
@@ -58,7 +81,7 @@ public final class KvException extends RuntimeException {
     Status status = Status.fromThrowable(failure);
     String description = status.getDescription();
     return new KvException(status.getCode(), description, notLeader(failure).orElse(null),
-        describe(status), failure);
+        replicaLagging(failure).orElse(null), describe(status), failure);
   }
 
   /**
@@ -78,13 +101,15 @@ public final class KvException extends RuntimeException {
     }
     String description = null;
     NotLeader hint = null;
+    ReplicaLagging lagging = null;
     if (lastRefusal != null) {
       Status last = Status.fromThrowable(lastRefusal);
       description = last.getDescription();
       hint = notLeader(lastRefusal).orElse(null);
+      lagging = replicaLagging(lastRefusal).orElse(null);
       message.append("; last failure: ").append(describe(last));
     }
-    return new KvException(Status.Code.DEADLINE_EXCEEDED, description, hint,
+    return new KvException(Status.Code.DEADLINE_EXCEEDED, description, hint, lagging,
         message.toString(), cause != null ? cause : lastRefusal);
   }
 
@@ -95,18 +120,31 @@ public final class KvException extends RuntimeException {
 
   /** The same failure, rethrown on the caller's thread so that its stack shows the caller. */
   KvException rethrown() {
-    return new KvException(code, serverMessage, leaderHint, getMessage(), this);
+    return new KvException(code, serverMessage, leaderHint, replicaLagging, getMessage(), this);
   }
 
   static Optional<NotLeader> notLeader(Throwable failure) {
+    return detail(failure, NotLeader.class);
+  }
+
+  /** The ReplicaLagging detail of a FAILED_PRECONDITION failure, if it carries one. */
+  static Optional<ReplicaLagging> replicaLagging(Throwable failure) {
+    if (Status.fromThrowable(failure).getCode() != Status.Code.FAILED_PRECONDITION) {
+      return Optional.empty();
+    }
+    return detail(failure, ReplicaLagging.class);
+  }
+
+  private static <T extends com.google.protobuf.Message> Optional<T> detail(Throwable failure,
+      Class<T> type) {
     com.google.rpc.Status status = StatusProto.fromThrowable(failure);
     if (status == null) {
       return Optional.empty();
     }
     for (Any detail : status.getDetailsList()) {
-      if (detail.is(NotLeader.class)) {
+      if (detail.is(type)) {
         try {
-          return Optional.of(detail.unpack(NotLeader.class));
+          return Optional.of(detail.unpack(type));
         } catch (InvalidProtocolBufferException e) {
           return Optional.empty();
         }

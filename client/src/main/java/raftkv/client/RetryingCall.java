@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.client.Router.ReadPlan;
 import raftkv.client.Router.Route;
+import raftkv.v1.ReplicaLagging;
 
 /**
  * One call to the cluster, retried until it is answered, fails for good, or its deadline runs
@@ -30,12 +32,16 @@ import raftkv.client.Router.Route;
  *       back off and try the next node the router names.
  *   <li>RESOURCE_EXHAUSTED (the leader's apply queue is full): back off and try the same node.
  *       Not when it says a message was too large: that would fail again however long we wait.
+ *   <li>FAILED_PRECONDITION with a ReplicaLagging detail (a replica-served read the node could
+ *       not serve in time): at once to the node the router names (FALLBACK), or final when it
+ *       names none.
  *   <li>Anything else, success included, is final.
  * </ul>
  *
- * Each attempt carries the call's own deadline, so its gRPC deadline is the time remaining,
- * and a backoff never sleeps past it. The request is sent unchanged on every attempt, which is
- * what makes a retried write carry the same write id.
+ * Where each attempt goes is the {@link Router}'s decision alone. Each attempt carries the
+ * call's own deadline, so its gRPC deadline is the time remaining, and a backoff never sleeps
+ * past it. The request is sent as given on every attempt, which is what makes a retried write
+ * carry the same write id; only a read's {@link Shaper} may adjust it per attempt.
  *
  * <p>Threads: attempts run one after another, each started by the end of the one before (a
  * gRPC callback or the backoff timer), which orders their accesses to this object's state.
@@ -44,10 +50,32 @@ import raftkv.client.Router.Route;
 final class RetryingCall<Req, Resp> {
   private static final Logger log = LoggerFactory.getLogger(RetryingCall.class);
 
+  /** Adjusts the request for one attempt; must not touch a write's id. */
+  @FunctionalInterface
+  interface Shaper<Req> {
+    Shaper<Object> SAME = (request, target, remainingNanos) -> request;
+
+    @SuppressWarnings("unchecked")
+    static <Req> Shaper<Req> same() {
+      return (Shaper<Req>) SAME;
+    }
+
+    Req forAttempt(Req request, String target, long remainingNanos);
+  }
+
+  /** Told of the answer a call ends with, before its caller is. Must not block or throw. */
+  @FunctionalInterface
+  interface AnswerObserver<Resp> {
+    void answered(String target, Resp response);
+  }
+
   private final Dispatcher dispatcher;
   private final MethodDescriptor<Req, Resp> method;
   private final Req request;
   private final Route route;
+  private final ReadPlan plan;
+  private final Shaper<Req> shaper;
+  private final AnswerObserver<Resp> observer;
   private final Duration timeout;
   private final Deadline deadline;
   private final Runnable onDone;
@@ -63,13 +91,21 @@ final class RetryingCall<Req, Resp> {
   private Throwable lastRefusal;
   private volatile ClientCall<Req, Resp> current;
 
-  /** @param onDone runs once, when the call is over for good and before its result is set */
+  /**
+   * @param plan the read's plan for {@link Route#REPLICA}, else null
+   * @param observer told of the answer the call succeeds with, and of the node that gave it
+   * @param onDone runs once, when the call is over for good and before its result is set
+   */
   RetryingCall(Dispatcher dispatcher, MethodDescriptor<Req, Resp> method, Req request,
-      Route route, Duration timeout, Runnable onDone) {
+      Route route, ReadPlan plan, Shaper<Req> shaper, AnswerObserver<Resp> observer,
+      Duration timeout, Runnable onDone) {
     this.dispatcher = dispatcher;
     this.method = method;
     this.request = request;
     this.route = route;
+    this.plan = plan;
+    this.shaper = shaper;
+    this.observer = observer;
     this.timeout = timeout;
     this.deadline = Deadline.after(saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     this.onDone = onDone;
@@ -83,19 +119,19 @@ final class RetryingCall<Req, Resp> {
     result.whenComplete((r, t) -> {
       if (result.isCancelled()) {
         // The caller gave up: stop retrying, and stop the attempt on the wire.
-        finish(null, null);
+        finish(null, null, null);
         ClientCall<Req, Resp> call = current;
         if (call != null) {
           call.cancel("cancelled by the caller", null);
         }
       }
     });
-    attempt(dispatcher.router().first(route));
+    attempt(dispatcher.router().first(route, plan));
   }
 
   /** Fails the call unless it has finished; used when the client closes. */
   void abort(KvException why) {
-    finish(null, why);
+    finish(null, null, why);
   }
 
   private void attempt(String target) {
@@ -103,23 +139,25 @@ final class RetryingCall<Req, Resp> {
       return;
     }
     if (dispatcher.isClosed()) {
-      finish(null, KvException.closed());
+      fail(KvException.closed());
       return;
     }
     if (deadline.isExpired()) {
-      finish(null, KvException.deadline(timeout, attempts, tried, lastRefusal, null));
+      fail(KvException.deadline(timeout, attempts, tried, lastRefusal, null));
       return;
     }
     ClientCall<Req, Resp> call;
+    Req sent;
     try {
+      sent = shaper.forAttempt(request, target, deadline.timeRemaining(TimeUnit.NANOSECONDS));
       call = dispatcher.channels().get(target)
           .newCall(method, CallOptions.DEFAULT.withDeadline(deadline));
     } catch (IllegalStateException closed) {
-      finish(null, KvException.closed());
+      fail(KvException.closed());
       return;
     } catch (RuntimeException e) {
       // Nothing may escape: on the timer thread it would vanish and leave the call hanging.
-      finish(null, KvException.of(Status.INTERNAL
+      fail(KvException.of(Status.INTERNAL
           .withDescription("cannot open a channel to " + target + ": " + e).withCause(e)
           .asRuntimeException()));
       return;
@@ -129,7 +167,7 @@ final class RetryingCall<Req, Resp> {
     visitedSinceBackoff.add(target);
     current = call;
     try {
-      ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+      ClientCalls.asyncUnaryCall(call, sent, new StreamObserver<>() {
         private Resp response;
 
         @Override
@@ -144,11 +182,11 @@ final class RetryingCall<Req, Resp> {
 
         @Override
         public void onCompleted() {
-          finish(response, null);
+          finish(target, response, null);
         }
       });
     } catch (RuntimeException e) {
-      finish(null, KvException.of(Status.INTERNAL.withDescription("could not start the call")
+      fail(KvException.of(Status.INTERNAL.withDescription("could not start the call")
           .withCause(e).asRuntimeException()));
       return;
     }
@@ -163,7 +201,7 @@ final class RetryingCall<Req, Resp> {
       return;
     }
     if (dispatcher.isClosed()) {
-      finish(null, KvException.closed());
+      fail(KvException.closed());
       return;
     }
     Status status = Status.fromThrowable(failure);
@@ -177,7 +215,7 @@ final class RetryingCall<Req, Resp> {
             // A malformed address is a server bug; searching on our own still works.
             .filter(a -> Router.isHostPort(a) && !a.equals(target))
             .orElse(null);
-        String next = dispatcher.router().afterFailure(route, target, hint);
+        String next = dispatcher.router().afterFailure(route, plan, target, hint);
         if (hint != null && route == Route.LEADER && !visitedSinceBackoff.contains(next)) {
           log.debug("{} to {}: not the leader; retrying at {}", name(), target, next);
           attempt(next);
@@ -187,15 +225,28 @@ final class RetryingCall<Req, Resp> {
       }
       case RESOURCE_EXHAUSTED -> {
         if (isTooLarge(status)) {
-          finish(null, KvException.of(failure));
+          fail(KvException.of(failure));
         } else {
           retryLater(target, target, status);
         }
       }
-      case DEADLINE_EXCEEDED -> finish(null, deadline.isExpired()
+      case FAILED_PRECONDITION -> {
+        ReplicaLagging lagging = plan == null ? null
+            : KvException.replicaLagging(failure).orElse(null);
+        String next = lagging == null ? null
+            : dispatcher.router().afterLagging(plan, target, lagging);
+        if (next != null) {
+          log.debug("{} at {}: replica lagging ({}); falling back to {}", name(), target,
+              status.getDescription(), next);
+          attempt(next);
+        } else {
+          fail(KvException.of(failure));
+        }
+      }
+      case DEADLINE_EXCEEDED -> fail(deadline.isExpired()
           ? KvException.deadline(timeout, attempts, tried, lastRefusal, failure)
           : KvException.of(failure));
-      default -> finish(null, KvException.of(failure));
+      default -> fail(KvException.of(failure));
     }
   }
 
@@ -203,7 +254,7 @@ final class RetryingCall<Req, Resp> {
     visitedSinceBackoff.clear();
     long remaining = deadline.timeRemaining(TimeUnit.NANOSECONDS);
     if (remaining <= 0) {
-      finish(null, KvException.deadline(timeout, attempts, tried, lastRefusal, null));
+      fail(KvException.deadline(timeout, attempts, tried, lastRefusal, null));
       return;
     }
     // Sleeping to the deadline, not past it, makes the call fail when its time is up.
@@ -215,17 +266,28 @@ final class RetryingCall<Req, Resp> {
     try {
       dispatcher.scheduler().schedule(() -> attempt(next), delay, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closed) {
-      finish(null, KvException.closed());
+      fail(KvException.closed());
     }
   }
 
-  private void finish(Resp response, KvException failure) {
+  private void fail(KvException failure) {
+    finish(null, null, failure);
+  }
+
+  /** @param target the node that answered, when the call succeeded */
+  private void finish(String target, Resp response, KvException failure) {
     if (!done.compareAndSet(false, true)) {
       return;
     }
     try {
       dispatcher.forget(this);
       onDone.run();
+      if (failure == null && response != null) {
+        // Before the caller hears of it: a session's next call must see this answer's token.
+        observer.answered(target, response);
+      }
+    } catch (RuntimeException e) {
+      log.warn("{}: bookkeeping of the answer failed", name(), e);
     } finally {
       if (failure != null) {
         result.completeExceptionally(failure);

@@ -7,10 +7,19 @@
  * {@link raftkv.client.KvClient#admin()} asks single nodes about themselves. Every failure a
  * caller sees is a {@link raftkv.client.KvException} naming the gRPC status code.
  *
- * <p>Behind the facets, one retry loop serves every call: writes and linearizable reads go to
- * the node believed to be the leader and follow the server's {@code NotLeader} hints; eventual
- * reads rotate over the configured endpoints; unavailable nodes are skipped with exponential
- * backoff; everything stays within the call's deadline. Writes carry a write id that the
- * state machine uses to apply each write at most once however often it is retried.
+ * <p>{@link raftkv.client.Session}s carry a session token, the highest log index they have
+ * seen, and read at SESSION with it by default: read-your-writes and monotonic reads while
+ * replicas serve the reads. A token is a printable string, so another process can continue
+ * the session with {@link raftkv.client.KvClient#session(String)}.
+ *
+ * <p>Behind the facets, one retry loop serves every call, and one router decides where each
+ * attempt goes: writes and linearizable reads go to the node believed to be the leader and
+ * follow the server's {@code NotLeader} hints; SESSION, BOUNDED_STALENESS and EVENTUAL reads
+ * go to replicas in {@link raftkv.client.ReadPreference} order (roles learned from background
+ * status polls), a SESSION read preferably to one already known to hold its token, and a
+ * lagging refusal moves on to the next node and finally the leader; unavailable nodes are
+ * skipped with exponential backoff; everything stays within the call's deadline. Writes
+ * carry a write id that the state machine uses to apply each write at most once however
+ * often it is retried.
  */
 package raftkv.client;

@@ -15,7 +15,7 @@ import raftkv.v1.ReadOptions;
 import raftkv.v1.RequestOp;
 import raftkv.v1.TxnRequest;
 
-/** Reads go where their level allows: eventual ones anywhere, the rest to the leader. */
+/** Reads go where their level allows: eventual ones to replicas, the rest to the leader. */
 @Timeout(value = 5, unit = TimeUnit.SECONDS)
 class EventualReadTest {
   private static final ReadOptions EVENTUAL =
@@ -29,18 +29,38 @@ class EventualReadTest {
   }
 
   @Test
-  void eventualReadsRotateOverTheEndpoints() {
+  void withoutKnownRolesEventualReadsRotateOverTheEndpoints() {
     cluster.node("a:1");
     cluster.node("b:2").followerOf("a:1");
     cluster.node("c:3").followerOf("a:1");
-    KvClient client = cluster.client("a:1", "b:2", "c:3");
+    KvClient client = cluster.clientWithoutPolling("a:1", "b:2", "c:3");
 
     List<String> servedBy = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       servedBy.add(client.blocking().get("k", Consistency.EVENTUAL).getMeta().getServedBy());
     }
 
-    assertThat(servedBy).containsExactly("a:1", "b:2", "c:3", "a:1", "b:2", "c:3");
+    assertThat(servedBy).containsExactly("id-a:1", "id-b:2", "id-c:3", "id-a:1", "id-b:2",
+        "id-c:3");
+  }
+
+  @Test
+  void withKnownRolesEventualReadsRotateOverTheFollowersAndSpareTheLeader() {
+    FakeNode leader = cluster.node("a:1");
+    cluster.node("b:2").followerOf("a:1");
+    cluster.node("c:3").followerOf("a:1");
+    KvClient client = FakeCluster.rolesKnown(cluster.client("a:1", "b:2", "c:3"));
+
+    List<String> servedBy = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      servedBy.add(client.blocking().get("k", Consistency.EVENTUAL).getMeta().getServedBy());
+    }
+
+    // They take turns: b, c, b, c or c, b, c, b.
+    assertThat(servedBy).containsOnly("id-b:2", "id-c:3");
+    assertThat(servedBy.get(1)).isNotEqualTo(servedBy.get(0));
+    assertThat(servedBy.subList(2, 4)).isEqualTo(servedBy.subList(0, 2));
+    assertThat(leader.received).isEmpty();
   }
 
   @Test
@@ -51,12 +71,12 @@ class EventualReadTest {
 
     for (int i = 0; i < 4; i++) {
       assertThat(client.blocking().get("k", Consistency.EVENTUAL).getMeta().getServedBy())
-          .isEqualTo("b:2");
+          .isEqualTo("id-b:2");
     }
-    assertThat(client.blocking().get("k").getMeta().getServedBy()).isEqualTo("a:1");
+    assertThat(client.blocking().get("k").getMeta().getServedBy()).isEqualTo("id-a:1");
     // The leader is now known, yet eventual reads stay pinned.
     assertThat(client.blocking().range(RangeRequest.newBuilder().setRead(EVENTUAL).build())
-        .getMeta().getServedBy()).isEqualTo("b:2");
+        .getMeta().getServedBy()).isEqualTo("id-b:2");
     assertThat(follower.received).hasSize(6);
     assertThat(leader.received).hasSize(1);
   }
@@ -67,14 +87,14 @@ class EventualReadTest {
     KvClient client = cluster.client("down:1", "b:2");
 
     assertThat(client.blocking().get("k", Consistency.EVENTUAL).getMeta().getServedBy())
-        .isEqualTo("b:2");
+        .isEqualTo("id-b:2");
   }
 
   @Test
   void aReadOnlyTxnIsSentWithoutWriteIdWhereItsLevelAllows() {
     FakeNode leader = cluster.node("a:1");
     FakeNode follower = cluster.node("b:2").followerOf("a:1");
-    KvClient client = cluster.client("a:1", "b:2");
+    KvClient client = FakeCluster.rolesKnown(cluster.client("a:1", "b:2"));
     TxnRequest read = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder()
         .setGet(RequestOp.Get.newBuilder().setKey(ByteString.copyFromUtf8("k")))).build();
 
@@ -82,8 +102,8 @@ class EventualReadTest {
     client.blocking().txn(read.toBuilder().setRead(EVENTUAL).build());
     client.blocking().txn(read);
 
-    assertThat(leader.count(TxnRequest.class)).isEqualTo(2);
-    assertThat(follower.count(TxnRequest.class)).isEqualTo(1);
+    assertThat(leader.count(TxnRequest.class)).isEqualTo(1);
+    assertThat(follower.count(TxnRequest.class)).isEqualTo(2);
     assertThat(leader.writeIds).isEmpty();
     assertThat(follower.writeIds).isEmpty();
   }

@@ -17,7 +17,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import raftkv.token.SessionToken;
 import raftkv.v1.AdminGrpc;
 import raftkv.v1.Consistency;
 import raftkv.v1.DeleteRequest;
@@ -32,6 +34,8 @@ import raftkv.v1.PutResponse;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.RangeResponse;
 import raftkv.v1.ReadMeta;
+import raftkv.v1.ReadOptions;
+import raftkv.v1.ReplicaLagging;
 import raftkv.v1.Role;
 import raftkv.v1.StatusRequest;
 import raftkv.v1.StatusResponse;
@@ -40,15 +44,27 @@ import raftkv.v1.TxnResponse;
 import raftkv.v1.WriteId;
 
 /**
- * A scripted stand-in for one raftkv node, served in-process under its endpoint name.
+ * A scripted stand-in for one raftkv node, served in-process under its endpoint name. Its node
+ * id is "id-" + its endpoint.
  *
- * <p>By default it acts as the leader and answers everything. {@link #followerOf} makes it
- * refuse leader-only calls with a NotLeader hint (EVENTUAL reads it still serves); {@link
- * #failNext} queues failures answered before anything else; {@link #failAlways} refuses every
- * call; puts of keys starting with "hold" are parked until {@link #release}. It records every
- * request it receives and the write ids among them. Thread-safe.
+ * <p>By default it acts as the leader and answers everything. {@link #followerOf} and {@link
+ * #learnerOf} make it a replica that refuses leader-only calls (writes, LINEARIZABLE reads)
+ * with a NotLeader hint and serves SESSION, BOUNDED_STALENESS and EVENTUAL reads. Its applied
+ * index grows with each write it answers, or is set with {@link #appliedIndex}; responses
+ * carry it, with a session token of {@link #CLUSTER_ID}. A SESSION read whose token is ahead
+ * of it is refused at once, whatever its lag policy, with FAILED_PRECONDITION and a
+ * ReplicaLagging detail (a BOUNDED_STALENESS read likewise when {@link #lagEntries} is over its
+ * bound). It answers Admin.Status with its role, term and applied index.
+ *
+ * <p>{@link #failNext} queues failures answered to KV calls before anything else; {@link
+ * #failAlways} refuses every call, Status included; puts of keys starting with "hold" are
+ * parked until {@link #release}. It records every KV request it receives and the write ids
+ * among them; Status questions are only counted, as the client asks them in the background.
+ * Thread-safe.
  */
 final class FakeNode {
+  static final long CLUSTER_ID = 0x7e57c1a55e55L;
+
   final String endpoint;
   final List<Object> received = new CopyOnWriteArrayList<>();
   final List<WriteId> writeIds = new CopyOnWriteArrayList<>();
@@ -56,29 +72,76 @@ final class FakeNode {
   final Set<Long> answered = ConcurrentHashMap.newKeySet();
   /** Write ids received whose acked_below covered a sequence this node had not answered. */
   final Queue<String> watermarkViolations = new ConcurrentLinkedQueue<>();
+  final AtomicInteger statusCalls = new AtomicInteger();
 
   private final Queue<StatusRuntimeException> failures = new ConcurrentLinkedQueue<>();
   private final Map<String, Runnable> held = new ConcurrentHashMap<>();
   private final AtomicLong index = new AtomicLong();
+  private final List<String> arrivals;
   private final Server server;
+  private volatile Role role = Role.LEADER;
+  private volatile long term = 1;
+  private volatile long lagEntries;
   private volatile String leaderAddress;
   private volatile StatusRuntimeException alwaysFail;
 
   /** Serves in-process under {@code serverName}, answering as {@code endpoint}. */
   FakeNode(String serverName, String endpoint) throws IOException {
-    this(InProcessServerBuilder.forName(serverName).directExecutor(), endpoint);
+    this(InProcessServerBuilder.forName(serverName).directExecutor(), endpoint, null);
   }
 
   /** Serves from {@code builder}'s server, answering as {@code endpoint}. */
   FakeNode(ServerBuilder<?> builder, String endpoint) throws IOException {
+    this(builder, endpoint, null);
+  }
+
+  /**
+   * Serves from {@code builder}'s server, answering as {@code endpoint}.
+   *
+   * @param arrivals if not null, gets this node's endpoint each time a KV request arrives
+   */
+  FakeNode(ServerBuilder<?> builder, String endpoint, List<String> arrivals) throws IOException {
     this.endpoint = endpoint;
+    this.arrivals = arrivals;
     this.server = builder.addService(new Kv()).addService(new Admin()).build().start();
   }
 
-  /** Refuse leader-only calls, naming {@code leader} ("" = no leader known). */
+  /** A follower: refuses leader-only calls, naming {@code leader} ("" = no leader known). */
   FakeNode followerOf(String leader) {
     this.leaderAddress = leader;
+    this.role = Role.FOLLOWER;
     return this;
+  }
+
+  /** A learner: refuses leader-only calls, naming {@code leader} ("" = no leader known). */
+  FakeNode learnerOf(String leader) {
+    this.leaderAddress = leader;
+    this.role = Role.LEARNER;
+    return this;
+  }
+
+  FakeNode appliedIndex(long applied) {
+    index.set(applied);
+    return this;
+  }
+
+  FakeNode term(long newTerm) {
+    this.term = newTerm;
+    return this;
+  }
+
+  /** How far behind the leader this node says it is, for BOUNDED_STALENESS reads. */
+  FakeNode lagEntries(long entries) {
+    this.lagEntries = entries;
+    return this;
+  }
+
+  long appliedIndex() {
+    return index.get();
+  }
+
+  String nodeId() {
+    return "id-" + endpoint;
   }
 
   FakeNode failNext(StatusRuntimeException... each) {
@@ -108,6 +171,20 @@ final class FakeNode {
     return received.stream().filter(requestType::isInstance).count();
   }
 
+  /** The read options of every read received (Get, Range, read-only Txn), in order. */
+  List<ReadOptions> readOptions() {
+    return received.stream().map(r -> {
+      if (r instanceof GetRequest g) {
+        return g.getRead();
+      } else if (r instanceof RangeRequest g) {
+        return g.getRead();
+      } else if (r instanceof TxnRequest t && !t.hasWriteId()) {
+        return t.getRead();
+      }
+      return null;
+    }).filter(o -> o != null).toList();
+  }
+
   /** The port the server listens on, for one bound to a socket. */
   int port() {
     return server.getPort();
@@ -115,6 +192,10 @@ final class FakeNode {
 
   void stop() {
     server.shutdownNow();
+  }
+
+  static String token(long index) {
+    return new SessionToken(CLUSTER_ID, index).encode();
   }
 
   static StatusRuntimeException status(Status.Code code, String description) {
@@ -134,6 +215,9 @@ final class FakeNode {
   /** Records the request; answers a scripted failure if one applies and returns true. */
   private boolean refused(Object request, boolean leaderOnly, StreamObserver<?> out) {
     received.add(request);
+    if (arrivals != null) {
+      arrivals.add(endpoint);
+    }
     StatusRuntimeException failure = failures.poll();
     if (failure == null) {
       failure = alwaysFail;
@@ -148,6 +232,44 @@ final class FakeNode {
     return false;
   }
 
+  /** Refuses a read this node has not caught up for, as a replica out of budget does. */
+  private boolean lagging(ReadOptions read, StreamObserver<?> out) {
+    long applied = index.get();
+    if (read.getConsistency() == Consistency.SESSION && !read.getSessionToken().isEmpty()) {
+      SessionToken token;
+      try {
+        token = SessionToken.parse(read.getSessionToken());
+      } catch (IllegalArgumentException e) {
+        out.onError(status(Status.Code.INVALID_ARGUMENT, e.getMessage()));
+        return true;
+      }
+      if (token.clusterId() != CLUSTER_ID) {
+        out.onError(status(Status.Code.INVALID_ARGUMENT, "session token belongs to cluster "
+            + SessionToken.clusterIdText(token.clusterId())));
+        return true;
+      }
+      if (token.index() > applied) {
+        out.onError(laggingError(applied, token.index(), token.index() - applied));
+        return true;
+      }
+    }
+    if (read.getConsistency() == Consistency.BOUNDED_STALENESS && read.getMaxLagEntries() > 0
+        && lagEntries > read.getMaxLagEntries()) {
+      out.onError(laggingError(applied, 0, lagEntries));
+      return true;
+    }
+    return false;
+  }
+
+  private StatusRuntimeException laggingError(long applied, long needed, long lag) {
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.FAILED_PRECONDITION.value())
+        .setMessage("replica has applied index " + applied + " but the read needs " + needed)
+        .addDetails(Any.pack(ReplicaLagging.newBuilder().setNodeId(nodeId())
+            .setAppliedIndex(applied).setNeededIndex(needed).setLagEntries(lag).build()))
+        .build());
+  }
+
   private void record(WriteId id) {
     writeIds.add(id);
     for (long s = 1; s < id.getAckedBelow(); s++) {
@@ -158,11 +280,14 @@ final class FakeNode {
   }
 
   private ReadMeta meta() {
-    return ReadMeta.newBuilder().setServedBy(endpoint).setAppliedIndex(index.get()).build();
+    long applied = index.get();
+    return ReadMeta.newBuilder().setServedBy(nodeId()).setAppliedIndex(applied)
+        .setLagEntries(lagEntries).setSessionToken(token(applied)).build();
   }
 
   private static boolean leaderOnly(Consistency level) {
-    return level != Consistency.EVENTUAL;
+    return level != Consistency.EVENTUAL && level != Consistency.SESSION
+        && level != Consistency.BOUNDED_STALENESS;
   }
 
   private <T> void answerWrite(WriteId id, T response, StreamObserver<T> out) {
@@ -180,7 +305,9 @@ final class FakeNode {
       if (refused(request, true, out)) {
         return;
       }
-      PutResponse response = PutResponse.newBuilder().setIndex(index.incrementAndGet()).build();
+      long at = index.incrementAndGet();
+      PutResponse response = PutResponse.newBuilder().setIndex(at)
+          .setSessionToken(token(at)).build();
       String key = request.getKey().toStringUtf8();
       if (key.startsWith("hold")) {
         held.put(key, () -> answerWrite(request.getWriteId(), response, out));
@@ -197,13 +324,15 @@ final class FakeNode {
       if (refused(request, true, out)) {
         return;
       }
+      long at = index.incrementAndGet();
       answerWrite(request.getWriteId(), DeleteResponse.newBuilder()
-          .setIndex(index.incrementAndGet()).setDeleted(true).build(), out);
+          .setIndex(at).setDeleted(true).setSessionToken(token(at)).build(), out);
     }
 
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> out) {
-      if (refused(request, leaderOnly(request.getRead().getConsistency()), out)) {
+      if (refused(request, leaderOnly(request.getRead().getConsistency()), out)
+          || lagging(request.getRead(), out)) {
         return;
       }
       out.onNext(GetResponse.newBuilder().setFound(true)
@@ -215,7 +344,8 @@ final class FakeNode {
 
     @Override
     public void range(RangeRequest request, StreamObserver<RangeResponse> out) {
-      if (refused(request, leaderOnly(request.getRead().getConsistency()), out)) {
+      if (refused(request, leaderOnly(request.getRead().getConsistency()), out)
+          || lagging(request.getRead(), out)) {
         return;
       }
       out.onNext(RangeResponse.newBuilder().setMeta(meta()).build());
@@ -228,12 +358,14 @@ final class FakeNode {
         record(request.getWriteId());
       }
       boolean writes = request.hasWriteId();
-      if (refused(request, writes || leaderOnly(request.getRead().getConsistency()), out)) {
+      if (refused(request, writes || leaderOnly(request.getRead().getConsistency()), out)
+          || (!writes && lagging(request.getRead(), out))) {
         return;
       }
       if (writes) {
+        long at = index.incrementAndGet();
         answerWrite(request.getWriteId(), TxnResponse.newBuilder().setSucceeded(true)
-            .setIndex(index.incrementAndGet()).build(), out);
+            .setIndex(at).setSessionToken(token(at)).build(), out);
       } else {
         out.onNext(TxnResponse.newBuilder().setSucceeded(true).setMeta(meta()).build());
         out.onCompleted();
@@ -244,14 +376,17 @@ final class FakeNode {
   private final class Admin extends AdminGrpc.AdminImplBase {
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
-      if (refused(request, false, out)) {
+      statusCalls.incrementAndGet();
+      StatusRuntimeException failure = alwaysFail;
+      if (failure != null) {
+        out.onError(failure);
         return;
       }
       String leader = leaderAddress == null ? endpoint : leaderAddress;
-      out.onNext(StatusResponse.newBuilder().setNodeId("id-" + endpoint)
-          .setRole(leaderAddress == null ? Role.LEADER : Role.FOLLOWER)
+      out.onNext(StatusResponse.newBuilder().setNodeId(nodeId()).setRole(role).setTerm(term)
           .setLeaderGrpcAddress(leader).setGrpcAddress(endpoint)
-          .setAppliedIndex(index.get()).build());
+          .setAppliedIndex(index.get())
+          .setClusterId(SessionToken.clusterIdText(CLUSTER_ID)).build());
       out.onCompleted();
     }
   }

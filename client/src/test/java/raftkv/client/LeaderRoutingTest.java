@@ -68,7 +68,7 @@ class LeaderRoutingTest {
     FakeNode leader = cluster.node("l:2");
     KvClient client = cluster.client("f:1", "l:2");
 
-    assertThat(client.blocking().get("k").getMeta().getServedBy()).isEqualTo("l:2");
+    assertThat(client.blocking().get("k").getMeta().getServedBy()).isEqualTo("id-l:2");
     assertThat(follower.count(GetRequest.class)).isEqualTo(1);
     assertThat(leader.count(GetRequest.class)).isEqualTo(1);
   }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import raftkv.v1.LagPolicy;
 import raftkv.v1.PutResponse;
 import raftkv.v1.Role;
 import raftkv.v1.StatusResponse;
@@ -30,10 +31,48 @@ class LifecycleTest {
 
   @Test
   void endpointsAreParsedFromACommaSeparatedListWithoutDuplicates() {
-    KvClient client = cluster.client(KvClient.builder().endpoints(" a:1, b:2,,a:1 "));
+    KvClient client = cluster.client(KvClient.builder().endpoints(" a:1, b:2,,a:1 ")
+        .statusInterval(Duration.ZERO));
 
     assertThat(client.admin().endpoints()).containsExactly("a:1", "b:2");
-    assertThat(cluster.opened).as("channels open on first use").isEmpty();
+    assertThat(cluster.opened).as("without status polls channels open on first use").isEmpty();
+  }
+
+  @Test
+  void withSeveralEndpointsBuildingStartsAStatusPollOfEachWithoutWaitingForIt() {
+    FakeNode a = cluster.node("a:1");
+    FakeNode b = cluster.node("b:2").followerOf("a:1");
+
+    KvClient client = cluster.client("a:1", "b:2", "down:3");
+
+    await().until(() -> a.statusCalls.get() > 0 && b.statusCalls.get() > 0);
+    await().until(() -> client.dispatcher().router().view("b:2")
+        .map(v -> v.role() == Role.FOLLOWER).orElse(false));
+    assertThat(cluster.opened).contains("a:1", "b:2", "down:3");
+    assertThat(a.received).as("no KV call was made").isEmpty();
+  }
+
+  @Test
+  void withOneEndpointNoStatusIsAsked() {
+    FakeNode a = cluster.node("a:1");
+    KvClient client = cluster.client("a:1");
+
+    client.blocking().put("k", "v");
+    client.dispatcher().pollStatus().join();
+
+    assertThat(a.statusCalls.get()).isZero();
+  }
+
+  @Test
+  void badReadSettingsAreRefusedWhenBuilding() {
+    assertThatThrownBy(() -> KvClient.builder().waitBudget(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wait budget");
+    assertThatThrownBy(() -> KvClient.builder().waitBudget(Duration.ofSeconds(61)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("60 s");
+    assertThatThrownBy(() -> KvClient.builder().lagPolicy(LagPolicy.LAG_POLICY_UNSPECIFIED))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FALLBACK");
+    assertThatThrownBy(() -> KvClient.builder().readPreference(null))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test
@@ -71,7 +110,7 @@ class LifecycleTest {
   void adminStatusAsksTheNamedNodeOnly() {
     cluster.node("a:1");
     cluster.node("b:2").followerOf("a:1");
-    KvClient client = cluster.client("a:1", "b:2");
+    KvClient client = cluster.clientWithoutPolling("a:1", "b:2");
 
     StatusResponse status = client.admin().blockingStatus("b:2");
 
@@ -85,7 +124,7 @@ class LifecycleTest {
   @Test
   void adminStatusOfADownNodeFailsAtOnceWithoutTryingOthers() {
     FakeNode up = cluster.node("a:1");
-    KvClient client = cluster.client("a:1", "down:2");
+    KvClient client = cluster.clientWithoutPolling("a:1", "down:2");
 
     assertThatThrownBy(() -> client.admin().blockingStatus("down:2"))
         .isInstanceOfSatisfying(KvException.class,

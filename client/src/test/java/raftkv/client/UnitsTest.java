@@ -45,11 +45,11 @@ class UnitsTest {
   void routerMovesTheBeliefOnOnceWhenSeveralCallsSeeTheSameLeaderFail() {
     Router router = new Router(java.util.List.of("a:1", "b:2", "c:3"));
 
-    assertThat(router.afterFailure(Router.Route.LEADER, "a:1", null)).isEqualTo("b:2");
+    assertThat(router.afterFailure(Router.Route.LEADER, null, "a:1", null)).isEqualTo("b:2");
     // A second call that was also on a:1 follows the new belief instead of skipping b:2.
-    assertThat(router.afterFailure(Router.Route.LEADER, "a:1", null)).isEqualTo("b:2");
-    assertThat(router.afterFailure(Router.Route.LEADER, "b:2", "z:9")).isEqualTo("z:9");
+    assertThat(router.afterFailure(Router.Route.LEADER, null, "a:1", null)).isEqualTo("b:2");
+    assertThat(router.afterFailure(Router.Route.LEADER, null, "b:2", "z:9")).isEqualTo("z:9");
     // A learned leader outside the list that fails sends the search back to the list.
-    assertThat(router.afterFailure(Router.Route.LEADER, "z:9", null)).isEqualTo("a:1");
+    assertThat(router.afterFailure(Router.Route.LEADER, null, "z:9", null)).isEqualTo("a:1");
   }
 }
