@@ -1,21 +1,62 @@
 package raftkv.cli;
 
+import picocli.CommandLine.Option;
 import raftkv.v1.Consistency;
+import raftkv.v1.LagPolicy;
 import raftkv.v1.ReadOptions;
 
-/** {@code --consistency} values. */
+/** The read flags of get and range: level, lag policy and wait budget. */
 final class Consistencies {
-  private Consistencies() {}
+  @Option(names = "--consistency", defaultValue = "linearizable",
+      description = "linearizable (default), session (read-your-writes with --token), "
+          + "bounded:<ms> (at most <ms> behind the leader) or eventual.")
+  String consistency;
+
+  @Option(names = "--lag-policy", defaultValue = "fallback",
+      description = "What a replica behind the read's needs does: wait (then fail), fallback "
+          + "(then another replica, then the leader; default) or fail (at once).")
+  String lagPolicy;
+
+  @Option(names = "--wait-budget", defaultValue = "1000", paramLabel = "MS",
+      description = "How long a lagging replica may wait to catch up, in ms (default ${DEFAULT-VALUE}).")
+  int waitBudgetMs;
+
+  ReadOptions readOptions() {
+    return parse(consistency).toBuilder().setLagPolicy(policy()).setWaitBudgetMs(waitBudgetMs).build();
+  }
+
+  private LagPolicy policy() {
+    return switch (lagPolicy.toLowerCase()) {
+      case "wait" -> LagPolicy.WAIT;
+      case "fallback" -> LagPolicy.FALLBACK;
+      case "fail" -> LagPolicy.FAIL;
+      default -> throw new IllegalArgumentException(
+          "--lag-policy must be wait, fallback or fail, got '" + lagPolicy + "'");
+    };
+  }
 
   static ReadOptions parse(String level) {
-    switch (level.toLowerCase()) {
-      case "linearizable":
-        return ReadOptions.newBuilder().setConsistency(Consistency.LINEARIZABLE).build();
-      case "eventual":
-        return ReadOptions.newBuilder().setConsistency(Consistency.EVENTUAL).build();
-      default:
-        throw new IllegalArgumentException("--consistency must be linearizable or eventual, got '"
-            + level + "'");
+    String l = level.toLowerCase();
+    if (l.startsWith("bounded:")) {
+      try {
+        long ms = Long.parseLong(l.substring("bounded:".length()));
+        if (ms > 0) {
+          return ReadOptions.newBuilder().setConsistency(Consistency.BOUNDED_STALENESS)
+              .setMaxLagMs(ms).build();
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the message below
+      }
+      throw new IllegalArgumentException("--consistency bounded:<ms> needs a positive number of "
+          + "milliseconds, got '" + level + "'");
     }
+    Consistency c = switch (l) {
+      case "linearizable" -> Consistency.LINEARIZABLE;
+      case "session" -> Consistency.SESSION;
+      case "eventual" -> Consistency.EVENTUAL;
+      default -> throw new IllegalArgumentException("--consistency must be linearizable, session, "
+          + "bounded:<ms> or eventual, got '" + level + "'");
+    };
+    return ReadOptions.newBuilder().setConsistency(c).build();
   }
 }

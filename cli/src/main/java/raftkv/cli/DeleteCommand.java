@@ -16,11 +16,12 @@ final class DeleteCommand extends DataCommand {
 
   @Override
   void run(KvClient client) {
-    DeleteResponse r = client.blocking().delete(
+    DeleteResponse r = session.blocking().delete(
         DeleteRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build());
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("index", r.getIndex());
     json.put("deleted", r.getDeleted());
+    json.put("token", session.token());
     output.print(json, (r.getDeleted() ? "deleted" : "no such key") + ", index " + r.getIndex());
   }
 }

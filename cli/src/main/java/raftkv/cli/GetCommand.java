@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import raftkv.client.KvClient;
 import raftkv.v1.GetRequest;
@@ -15,25 +15,28 @@ import raftkv.v1.GetResponse;
 final class GetCommand extends DataCommand {
   @Parameters(index = "0", paramLabel = "KEY") String key;
 
-  @Option(names = "--consistency", defaultValue = "linearizable",
-      description = "linearizable (default) or eventual.")
-  String consistency;
+  @Mixin Consistencies read;
 
   @Override
   void run(KvClient client) {
-    GetResponse r = client.blocking().get(GetRequest.newBuilder()
-        .setKey(ByteString.copyFromUtf8(key)).setRead(Consistencies.parse(consistency)).build());
+    GetResponse r = session.blocking().get(GetRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8(key)).setRead(read.readOptions()).build());
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("found", r.getFound());
     json.put("value", r.getFound() ? r.getKv().getValue().toStringUtf8() : null);
     json.put("version", r.getKv().getVersion());
     json.put("createIndex", r.getKv().getCreateIndex());
     Json.meta(json, r.getMeta());
+    json.put("token", session.token());
     if (output.json || r.getFound()) {
       output.print(json, r.getKv().getValue().toStringUtf8());
+      if (!output.json) {
+        System.err.println("(served by " + r.getMeta().getServedBy() + " at index "
+            + r.getMeta().getAppliedIndex() + "; token " + session.token() + ")");
+      }
     } else {
       System.err.println("(key not found; served by " + r.getMeta().getServedBy() + " at index "
-          + r.getMeta().getAppliedIndex() + ")");
+          + r.getMeta().getAppliedIndex() + "; token " + session.token() + ")");
     }
   }
 }

@@ -18,8 +18,9 @@ final class PutCommand extends DataCommand {
   @Override
   void run(KvClient client) throws Exception {
     ByteString bytes = value != null ? ByteString.copyFromUtf8(value) : ByteString.readFrom(System.in);
-    PutResponse r = client.blocking().put(PutRequest.newBuilder()
+    PutResponse r = session.blocking().put(PutRequest.newBuilder()
         .setKey(ByteString.copyFromUtf8(key)).setValue(bytes).build());
-    output.print(Map.of("index", r.getIndex()), "OK index " + r.getIndex());
+    output.print(Map.of("index", r.getIndex(), "token", session.token()),
+        "OK index " + r.getIndex() + " token " + session.token());
   }
 }

@@ -23,9 +23,7 @@ final class RangeCommand extends DataCommand {
   @Option(names = "--limit", defaultValue = "0", description = "Most keys to print; 0 = all.")
   int limit;
   @Option(names = "--keys-only") boolean keysOnly;
-  @Option(names = "--consistency", defaultValue = "linearizable",
-      description = "linearizable (default) or eventual.")
-  String consistency;
+  @picocli.CommandLine.Mixin Consistencies read;
 
   @Override
   void run(KvClient client) {
@@ -33,7 +31,7 @@ final class RangeCommand extends DataCommand {
       throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
     }
     RangeRequest.Builder req = RangeRequest.newBuilder().setKeysOnly(keysOnly)
-        .setRead(Consistencies.parse(consistency));
+        .setRead(read.readOptions());
     if (prefix != null) {
       req.setPrefix(ByteString.copyFromUtf8(prefix));
     }
@@ -60,7 +58,7 @@ final class RangeCommand extends DataCommand {
         req.setLimit(serverPageSize > 0 && left <= serverPageSize ? left : 0);
       }
       try {
-        page = client.blocking().range(req.build());
+        page = session.blocking().range(req.build());
       } catch (KvException e) {
         if (serverPages || e.code() != io.grpc.Status.Code.INVALID_ARGUMENT
             || !e.serverMessage().contains("maximum page")) {
@@ -84,6 +82,7 @@ final class RangeCommand extends DataCommand {
     json.put("more", page.getMore());
     json.put("continuation", page.getContinuation());
     Json.meta(json, page.getMeta());
+    json.put("token", session.token());
     StringBuilder human = new StringBuilder();
     for (KeyValue kv : kvs) {
       human.append(kv.getKey().toStringUtf8());

@@ -37,7 +37,7 @@ final class TxnCommand extends DataCommand {
     compares.forEach(c -> txn.addCompares(compare(c)));
     success.forEach(o -> txn.addSuccess(op(o)));
     failure.forEach(o -> txn.addFailure(op(o)));
-    TxnResponse r = client.blocking().txn(txn.build());
+    TxnResponse r = session.blocking().txn(txn.build());
 
     List<Object> results = new ArrayList<>();
     StringBuilder human = new StringBuilder(r.getSucceeded() ? "SUCCEEDED" : "FAILED");
@@ -64,6 +64,7 @@ final class TxnCommand extends DataCommand {
     if (r.hasMeta()) {
       Json.meta(json, r.getMeta());
     }
+    json.put("token", session.token());
     if (r.getIndex() > 0) {
       human.append("\nindex ").append(r.getIndex());
     }

@@ -87,11 +87,11 @@ class CliVerbsTest {
   // ---- put ----
 
   @Test
-  void putPrintsOkWithTheLogIndexAndExitsZero() {
+  void putPrintsOkWithTheLogIndexAndTheSessionTokenAndExitsZero() {
     CliRun r = verb("put", "color", "blue");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.out().strip()).matches("OK index [1-9][0-9]*");
+    assertThat(r.out().strip()).matches("OK index [1-9][0-9]* token rkv1\\.[0-9a-f]{16}\\.[0-9a-f]{16}");
   }
 
   @Test
