@@ -3,6 +3,7 @@ package raftkv.cli;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.client.KvClient;
 import raftkv.client.KvException;
+import raftkv.client.Session;
+import raftkv.v1.GetResponse;
 import raftkv.v1.Consistency;
 
 /**
@@ -21,7 +24,11 @@ import raftkv.v1.Consistency;
  * requests in flight. Latency percentiles come from HdrHistogram, per completed request.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Closed-loop load: --clients requests in flight for --duration, after --warmup.")
+    description = {"Closed-loop load: --clients requests in flight for --duration, after --warmup.",
+        "--op put | get (linearizable) | get-eventual | session-get (each loop a session, reads "
+            + "routed to replicas) | write-then-read (each loop a session writes its own key and "
+            + "reads it back at once: read-your-writes is checked and the servers' wait measured).",
+        "Learners' lag (entries, ms) is sampled from Admin.Status every 100 ms."})
 final class BenchCommand extends DataCommand {
   @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class)
   Duration duration;
@@ -32,7 +39,8 @@ final class BenchCommand extends DataCommand {
   @Option(names = "--clients", defaultValue = "1", description = "Requests in flight (default ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--op", defaultValue = "put", description = "put, get (linearizable) or get-eventual.")
+  @Option(names = "--op", defaultValue = "put",
+      description = "put, get, get-eventual, session-get or write-then-read (default ${DEFAULT-VALUE}).")
   String op;
 
   @Option(names = "--keys", defaultValue = "10000", description = "Distinct keys (default ${DEFAULT-VALUE}).")
@@ -41,7 +49,15 @@ final class BenchCommand extends DataCommand {
   @Option(names = "--value-size", defaultValue = "100", description = "Bytes per value (default ${DEFAULT-VALUE}).")
   int valueSize;
 
+  private static final List<String> OPS =
+      List.of("put", "get", "get-eventual", "session-get", "write-then-read");
+
   private final Recorder recorder = new Recorder(3);
+  private final Recorder sessionWaitMicros = new Recorder(3);
+  private final Recorder learnerLagMs = new Recorder(3);
+  private final Recorder learnerLagEntries = new Recorder(3);
+  private final Map<String, LongAdder> servedBy = new ConcurrentHashMap<>();
+  private final LongAdder readYourWritesViolations = new LongAdder();
   private final LongAdder completed = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final AtomicLong keyCounter = new AtomicLong();
@@ -52,30 +68,51 @@ final class BenchCommand extends DataCommand {
     if (clients < 1 || keys < 1 || valueSize < 0) {
       throw new IllegalArgumentException("--clients and --keys must be >= 1, --value-size >= 0");
     }
-    if (!java.util.List.of("put", "get", "get-eventual").contains(op)) {
-      throw new IllegalArgumentException("--op must be put, get or get-eventual, got '" + op + "'");
+    if (!OPS.contains(op)) {
+      throw new IllegalArgumentException("--op must be one of " + OPS + ", got '" + op + "'");
     }
     ByteString value = ByteString.copyFrom(new byte[valueSize]);
-    if (!op.equals("put")) {
+    String preloadToken = "";
+    if (!op.equals("put") && !op.equals("write-then-read")) {
+      Session preload = client.newSession();
       for (int k = 0; k < Math.min(keys, 10_000); k++) {
-        client.blocking().put(key(k), value);
+        preload.blocking().put(key(k), value);
       }
+      preloadToken = preload.token();
     }
+    java.util.concurrent.ScheduledExecutorService sampler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "bench-lag-sampler");
+          t.setDaemon(true);
+          return t;
+        });
+    sampler.scheduleAtFixedRate(() -> sampleLearnerLag(client), 100, 100,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
     long start = System.nanoTime();
     stopAtNanos = start + warmup.toNanos() + duration.toNanos();
     CompletableFuture<?>[] loops = new CompletableFuture<?>[clients];
     for (int i = 0; i < clients; i++) {
       loops[i] = new CompletableFuture<Void>();
-      next(client, value, (CompletableFuture<Void>) loops[i]);
+      Session session = client.session(preloadToken);
+      next(client, session, i, value, (CompletableFuture<Void>) loops[i]);
     }
     Thread.sleep(warmup.toMillis());
     recorder.getIntervalHistogram();
+    sessionWaitMicros.getIntervalHistogram();
+    learnerLagMs.getIntervalHistogram();
+    learnerLagEntries.getIntervalHistogram();
     completed.reset();
     errors.clear();
+    servedBy.clear();
+    readYourWritesViolations.reset();
     long measuredFrom = System.nanoTime();
     CompletableFuture.allOf(loops).join();
     double seconds = (System.nanoTime() - measuredFrom) / 1e9;
+    sampler.shutdownNow();
     Histogram h = recorder.getIntervalHistogram();
+    Histogram waits = sessionWaitMicros.getIntervalHistogram();
+    Histogram lagMs = learnerLagMs.getIntervalHistogram();
+    Histogram lagEntries = learnerLagEntries.getIntervalHistogram();
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("op", op);
@@ -91,14 +128,49 @@ final class BenchCommand extends DataCommand {
     Map<String, Long> errorCounts = new LinkedHashMap<>();
     errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
     result.put("errors", errorCounts);
+    Map<String, Object> session = new LinkedHashMap<>();
+    session.put("readWaitMs", Map.of("p50", ms(waits.getValueAtPercentile(50)),
+        "p99", ms(waits.getValueAtPercentile(99)), "max", ms(waits.getMaxValue())));
+    session.put("readYourWritesViolations", readYourWritesViolations.sum());
+    Map<String, Long> served = new java.util.TreeMap<>();
+    servedBy.forEach((k, v) -> served.put(k, v.sum()));
+    session.put("readsServedBy", served);
+    result.put("reads", session);
+    result.put("learnerLag", Map.of(
+        "entriesP50", lagEntries.getValueAtPercentile(50), "entriesP99", lagEntries.getValueAtPercentile(99),
+        "msP50", lagMs.getValueAtPercentile(50), "msP99", lagMs.getValueAtPercentile(99),
+        "samples", lagMs.getTotalCount()));
     output.print(result, String.format(
-        "%s x%d in flight: %d ops in %.1f s = %d ops/s; latency ms p50 %s p90 %s p99 %s p99.9 %s max %s; errors %s",
+        "%s x%d in flight: %d ops in %.1f s = %d ops/s; latency ms p50 %s p90 %s p99 %s p99.9 %s max %s; errors %s"
+            + "%n  reads: server wait ms p50 %s p99 %s max %s; read-your-writes violations %d; served by %s"
+            + "%n  learner lag: entries p50 %d p99 %d, ms p50 %d p99 %d (%d samples)",
         op, clients, completed.sum(), seconds, Math.round(completed.sum() / seconds),
         latency.get("p50"), latency.get("p90"), latency.get("p99"), latency.get("p999"),
-        latency.get("max"), errorCounts));
+        latency.get("max"), errorCounts,
+        ms(waits.getValueAtPercentile(50)), ms(waits.getValueAtPercentile(99)), ms(waits.getMaxValue()),
+        readYourWritesViolations.sum(), served,
+        lagEntries.getValueAtPercentile(50), lagEntries.getValueAtPercentile(99),
+        lagMs.getValueAtPercentile(50), lagMs.getValueAtPercentile(99), lagMs.getTotalCount()));
   }
 
-  private void next(KvClient client, ByteString value, CompletableFuture<Void> loop) {
+  private void sampleLearnerLag(KvClient client) {
+    for (String endpoint : client.admin().endpoints()) {
+      client.admin().status(endpoint, Duration.ofMillis(200)).thenAccept(s -> {
+        if (s.getRole() == raftkv.v1.Role.LEARNER) {
+          learnerLagMs.recordValue(s.getLagMs());
+          learnerLagEntries.recordValue(s.getLagEntries());
+        }
+      });
+    }
+  }
+
+  private void recordRead(GetResponse r) {
+    sessionWaitMicros.recordValue(r.getMeta().getWaitedMicros());
+    servedBy.computeIfAbsent(r.getMeta().getServedBy(), k -> new LongAdder()).increment();
+  }
+
+  private void next(KvClient client, Session session, int loopId, ByteString value,
+      CompletableFuture<Void> loop) {
     if (System.nanoTime() >= stopAtNanos) {
       loop.complete(null);
       return;
@@ -108,25 +180,35 @@ final class BenchCommand extends DataCommand {
     CompletableFuture<?> call = switch (op) {
       case "put" -> client.async().put(key, value);
       case "get" -> client.async().get(key, Consistency.LINEARIZABLE);
-      case "get-eventual" -> client.async().get(key, Consistency.EVENTUAL);
-      default -> CompletableFuture.failedFuture(
-          new IllegalArgumentException("--op must be put, get or get-eventual"));
+      case "get-eventual" -> client.async().get(key, Consistency.EVENTUAL).thenAccept(this::recordRead);
+      case "session-get" -> session.async().get(key).thenAccept(this::recordRead);
+      default -> writeThenRead(session, loopId);
     };
     call.whenComplete((r, failure) -> {
       if (failure == null) {
         recorder.recordValue((System.nanoTime() - started) / 1000);
         completed.increment();
-      } else if (failure instanceof IllegalArgumentException) {
-        loop.completeExceptionally(failure);
-        return;
       } else {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException
             && failure.getCause() != null ? failure.getCause() : failure;
         String code = cause instanceof KvException kv ? kv.code().name() : cause.getClass().getSimpleName();
         errors.computeIfAbsent(code, c -> new LongAdder()).increment();
       }
-      next(client, value, loop);
+      next(client, session, loopId, value, loop);
     });
+  }
+
+  /** The session writes its own key a unique value, then reads it back at once. */
+  private CompletableFuture<?> writeThenRead(Session session, int loopId) {
+    ByteString own = ByteString.copyFromUtf8("bench-session-" + loopId);
+    ByteString unique = ByteString.copyFromUtf8(loopId + "-" + System.nanoTime());
+    return session.async().put(own, unique).thenCompose(w -> session.async().get(own))
+        .thenAccept(r -> {
+          recordRead(r);
+          if (!r.getKv().getValue().equals(unique)) {
+            readYourWritesViolations.increment();
+          }
+        });
   }
 
   private static ByteString key(int k) {

@@ -412,7 +412,7 @@ class CliVerbsTest {
     CliRun r = verb("bench", "--op", "bogus", "--keys", "1", "--duration", "1s", "--warmup", "0s");
 
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-    assertThat(r.err()).contains("--op must be put, get or get-eventual");
+    assertThat(r.err()).contains("--op must be one of [put, get, get-eventual, session-get, write-then-read]");
   }
 
   private static List<String> keys(JsonNode range) {

@@ -31,9 +31,8 @@ import raftkv.v1.ReadOptions;
 import raftkv.v1.ReplicaLagging;
 
 /**
- * Reads served by a replica held behind the leader (its apply paused by a test hook): what
- * each consistency level and lag policy does. Served by a follower here; learners use the
- * same read path.
+ * Reads served by a learner held behind the leader (its apply paused by a test hook): what
+ * each consistency level and lag policy does.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ReplicaReadLevelsTest {
@@ -45,9 +44,9 @@ class ReplicaReadLevelsTest {
 
   @BeforeAll
   static void start() {
-    cluster = MiniCluster.start(3, dir);
+    cluster = MiniCluster.start(3, 1, dir, java.util.function.UnaryOperator.identity());
     leader = cluster.awaitLeader();
-    replica = cluster.followers().get(0);
+    replica = cluster.learners().get(0);
   }
 
   @AfterEach
