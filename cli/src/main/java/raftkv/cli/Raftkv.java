@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
 public final class Raftkv {
 
   public static void main(String[] args) {
+    // Initialise logging before any thread logs: SLF4J otherwise queues early calls from
+    // several threads and prints a warning about replaying them.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     System.exit(run(args));
   }
 
