@@ -13,6 +13,8 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import raftkv.bench.ConsistencyChecker;
+import raftkv.bench.Counts;
 import raftkv.client.KvClient;
 import raftkv.client.KvException;
 import raftkv.client.Session;
@@ -57,7 +59,7 @@ final class BenchCommand extends DataCommand {
   private final Recorder learnerLagMs = new Recorder(3);
   private final Recorder learnerLagEntries = new Recorder(3);
   private final Map<String, LongAdder> servedBy = new ConcurrentHashMap<>();
-  private final LongAdder readYourWritesViolations = new LongAdder();
+  private ConsistencyChecker checker = new ConsistencyChecker();
   private final LongAdder completed = new LongAdder();
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   private final AtomicLong keyCounter = new AtomicLong();
@@ -104,7 +106,7 @@ final class BenchCommand extends DataCommand {
     completed.reset();
     errors.clear();
     servedBy.clear();
-    readYourWritesViolations.reset();
+    checker = new ConsistencyChecker();
     long measuredFrom = System.nanoTime();
     CompletableFuture.allOf(loops).join();
     double seconds = (System.nanoTime() - measuredFrom) / 1e9;
@@ -131,7 +133,12 @@ final class BenchCommand extends DataCommand {
     Map<String, Object> session = new LinkedHashMap<>();
     session.put("readWaitMs", Map.of("p50", ms(waits.getValueAtPercentile(50)),
         "p99", ms(waits.getValueAtPercentile(99)), "max", ms(waits.getMaxValue())));
-    session.put("readYourWritesViolations", readYourWritesViolations.sum());
+    Counts checked = checker.counts(op.equals("get-eventual") ? Consistency.EVENTUAL
+        : op.equals("get") ? Consistency.LINEARIZABLE : Consistency.SESSION);
+    session.put("checked", checked.reads());
+    session.put("readYourWritesViolations", checked.readYourWrites());
+    session.put("monotonicReadViolations", checked.monotonicReads());
+    session.put("staleReads", checked.staleReads());
     Map<String, Long> served = new java.util.TreeMap<>();
     servedBy.forEach((k, v) -> served.put(k, v.sum()));
     session.put("readsServedBy", served);
@@ -142,13 +149,15 @@ final class BenchCommand extends DataCommand {
         "samples", lagMs.getTotalCount()));
     output.print(result, String.format(
         "%s x%d in flight: %d ops in %.1f s = %d ops/s; latency ms p50 %s p90 %s p99 %s p99.9 %s max %s; errors %s"
-            + "%n  reads: server wait ms p50 %s p99 %s max %s; read-your-writes violations %d; served by %s"
+            + "%n  reads: server wait ms p50 %s p99 %s max %s; %d checked: read-your-writes "
+            + "violations %d, monotonic-read violations %d, stale reads %d; served by %s"
             + "%n  learner lag: entries p50 %d p99 %d, ms p50 %d p99 %d (%d samples)",
         op, clients, completed.sum(), seconds, Math.round(completed.sum() / seconds),
         latency.get("p50"), latency.get("p90"), latency.get("p99"), latency.get("p999"),
         latency.get("max"), errorCounts,
         ms(waits.getValueAtPercentile(50)), ms(waits.getValueAtPercentile(99)), ms(waits.getMaxValue()),
-        readYourWritesViolations.sum(), served,
+        checked.reads(), checked.readYourWrites(), checked.monotonicReads(), checked.staleReads(),
+        served,
         lagEntries.getValueAtPercentile(50), lagEntries.getValueAtPercentile(99),
         lagMs.getValueAtPercentile(50), lagMs.getValueAtPercentile(99), lagMs.getTotalCount()));
   }
@@ -181,7 +190,7 @@ final class BenchCommand extends DataCommand {
       case "put" -> client.async().put(key, value);
       case "get" -> client.async().get(key, Consistency.LINEARIZABLE);
       case "get-eventual" -> client.async().get(key, Consistency.EVENTUAL).thenAccept(this::recordRead);
-      case "session-get" -> session.async().get(key).thenAccept(this::recordRead);
+      case "session-get" -> sessionRead(session, loopId, key);
       default -> writeThenRead(session, loopId);
     };
     call.whenComplete((r, failure) -> {
@@ -200,15 +209,23 @@ final class BenchCommand extends DataCommand {
 
   /** The session writes its own key a unique value, then reads it back at once. */
   private CompletableFuture<?> writeThenRead(Session session, int loopId) {
+    String name = "session-" + loopId;
     ByteString own = ByteString.copyFromUtf8("bench-session-" + loopId);
     ByteString unique = ByteString.copyFromUtf8(loopId + "-" + System.nanoTime());
-    return session.async().put(own, unique).thenCompose(w -> session.async().get(own))
-        .thenAccept(r -> {
-          recordRead(r);
-          if (!r.getKv().getValue().equals(unique)) {
-            readYourWritesViolations.increment();
-          }
-        });
+    return session.async().put(own, unique).thenCompose(w -> {
+      checker.writeAcked(name, own, unique, w.getIndex());
+      return sessionRead(session, loopId, own);
+    });
+  }
+
+  /** A SESSION read, checked against what this session wrote and read before. */
+  private CompletableFuture<?> sessionRead(Session session, int loopId, ByteString key) {
+    long tokenBefore = ConsistencyChecker.tokenIndex(session.token());
+    return session.async().get(key).thenAccept(r -> {
+      recordRead(r);
+      checker.readReturned("session-" + loopId, Consistency.SESSION, key, r.getFound(),
+          r.getKv().getValue(), r.getKv().getVersion(), r.getMeta().getAppliedIndex(), tokenBefore);
+    });
   }
 
   private static ByteString key(int k) {

@@ -71,7 +71,10 @@ public final class IndexWaiters {
       now = clockMs.getAsLong();
     }
     long started = now;
-    timer.schedule(() -> expire(needed, future, started), budgetMs, TimeUnit.MILLISECONDS);
+    java.util.concurrent.ScheduledFuture<?> timeout =
+        timer.schedule(() -> expire(needed, future, started), budgetMs, TimeUnit.MILLISECONDS);
+    // Admitted early: drop the timer rather than keep it queued for the whole budget.
+    future.whenComplete((index, failure) -> timeout.cancel(false));
     return future;
   }
 

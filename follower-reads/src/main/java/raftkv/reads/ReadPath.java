@@ -15,8 +15,9 @@ import raftkv.core.RaftNode;
  *       a quorum confirms leadership); jraft completes it once this node has applied the
  *       returned index, so the store holds every write acknowledged before the read.
  *   <li>SESSION: once this node's applied index reaches the session token's index.
- *   <li>BOUNDED_STALENESS: at once when this node's lag is within the bounds; otherwise
- *       once it has applied everything it has received (lag 0).
+ *   <li>BOUNDED_STALENESS: when the leader has recently confirmed this node fresh (see
+ *       {@link ReplicaProgress}: no older than max_lag_ms, or 1 s with only an entry bound)
+ *       and its lag is within the bounds; otherwise once a new confirmation arrives.
  *   <li>EVENTUAL: at once, from whatever this node has applied.
  * </ul>
  *
@@ -67,13 +68,22 @@ public final class ReadPath {
         if (requirement.withinBounds(lag)) {
           return now(read, lag.appliedIndex(), started);
         }
-        if (!lag.leaderKnown()) {
-          return CompletableFuture.failedFuture(new ReplicaLagging(lag.appliedIndex(),
-              lag.receivedIndex(), 0));
+        if (requirement.waitBudgetMs() == 0) {
+          return CompletableFuture.failedFuture(
+              new ReplicaLagging(lag.appliedIndex(), lag.receivedIndex(), 0));
         }
-        // Applying everything received brings the lag to 0, inside any bound.
-        return admit(progress.waiters().await(lag.receivedIndex(), requirement.waitBudgetMs()),
-            read, started);
+        // A confirmation from the leader sent after this moment proves the bound; then the
+        // entry bound is checked once more against what has been applied by then.
+        long since = progress.nowMs() - requirement.allowedFreshnessAgeMs() / 2;
+        return progress.freshSince(since, requirement.waitBudgetMs())
+            .thenApplyAsync(confirmed -> {
+              ReplicaProgress.Lag now = progress.lag();
+              if (!requirement.withinBounds(now)) {
+                throw new ReplicaLagging(now.appliedIndex(), now.receivedIndex(),
+                    (System.nanoTime() - started) / 1_000_000);
+              }
+              return run(read, now.appliedIndex(), started);
+            }, readExecutor);
       }
       case EVENTUAL:
         return now(read, 0, started);

@@ -19,8 +19,16 @@ public record ReadRequirement(Consistency level, long neededIndex, long maxLagEn
     return new ReadRequirement(level, 0, 0, 0, 0);
   }
 
+  /** With only an entry bound, the leader must have confirmed the node this recently. */
+  static final long DEFAULT_FRESHNESS_MS = 1000;
+
+  /** How old the node's last confirmed freshness may be for this read. */
+  long allowedFreshnessAgeMs() {
+    return maxLagMs > 0 ? maxLagMs : DEFAULT_FRESHNESS_MS;
+  }
+
   boolean withinBounds(ReplicaProgress.Lag lag) {
-    return lag.leaderKnown()
+    return lag.freshnessAgeMs() <= allowedFreshnessAgeMs()
         && (maxLagEntries == 0 || lag.entries() <= maxLagEntries)
         && (maxLagMs == 0 || lag.millis() <= maxLagMs);
   }

@@ -154,7 +154,12 @@ public final class RaftNode implements AutoCloseable {
       return proposal.future;
     }
     Task task = new Task(ByteBuffer.wrap(command.toByteArray()), proposal);
-    node.apply(task);
+    try {
+      node.apply(task);
+    } catch (IllegalStateException shuttingDown) {
+      proposal.future.completeExceptionally(
+          new RaftFailure(RaftFailure.Kind.UNAVAILABLE, "node is shutting down"));
+    }
     return proposal.future;
   }
 
@@ -164,17 +169,31 @@ public final class RaftNode implements AutoCloseable {
    * acknowledged before the call; reading the local store afterwards is linearizable.
    */
   public CompletableFuture<Long> readIndex() {
+    return readIndex(ReadOnlyOption.ReadOnlySafe);
+  }
+
+  /**
+   * A ReadIndex round with the given option. {@link ReadOnlyOption#ReadOnlyLeaseBased} trusts
+   * the leader's lease instead of a quorum round: cheaper, and enough to learn how fresh this
+   * node is.
+   */
+  public CompletableFuture<Long> readIndex(ReadOnlyOption option) {
     CompletableFuture<Long> future = new CompletableFuture<>();
-    node.readIndex(new byte[0], new ReadIndexClosure() {
-      @Override
-      public void run(Status status, long index, byte[] reqCtx) {
-        if (status.isOk()) {
-          future.complete(index);
-        } else {
-          future.completeExceptionally(RaftFailure.from(status));
+    try {
+      node.readIndex(option, new byte[0], new ReadIndexClosure() {
+        @Override
+        public void run(Status status, long index, byte[] reqCtx) {
+          if (status.isOk()) {
+            future.complete(index);
+          } else {
+            future.completeExceptionally(RaftFailure.from(status));
+          }
         }
-      }
-    });
+      });
+    } catch (IllegalStateException shuttingDown) {
+      future.completeExceptionally(
+          new RaftFailure(RaftFailure.Kind.UNAVAILABLE, "node is shutting down"));
+    }
     return future;
   }
 

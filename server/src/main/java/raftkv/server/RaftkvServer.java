@@ -28,6 +28,8 @@ public final class RaftkvServer implements AutoCloseable {
   private static final long DRAIN_SECONDS = 5;
   /** How often replica progress is re-read besides after each applied batch (see ReplicaProgress). */
   private static final long PROGRESS_POLL_MS = 5;
+  /** How often a node asks the leader to confirm its freshness (bounded staleness). */
+  private static final long FRESHNESS_SAMPLE_MS = 50;
 
   private final ServerConfig config;
   private final RaftNode node;
@@ -52,9 +54,12 @@ public final class RaftkvServer implements AutoCloseable {
     RaftNode node = RaftNode.start(config.raftOptions());
     ExecutorService readExecutor = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), named("raftkv-read-"));
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(named("raftkv-timer-"));
+    java.util.concurrent.ScheduledThreadPoolExecutor timer =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1, named("raftkv-timer-"));
+    // Wait budgets are cancelled when reads are admitted early; drop them from the queue.
+    timer.setRemoveOnCancelPolicy(true);
     ReplicaProgress progress = new ReplicaProgress(node, timer, System::currentTimeMillis,
-        PROGRESS_POLL_MS);
+        PROGRESS_POLL_MS, FRESHNESS_SAMPLE_MS);
     Members members = new Members(config.peers(), () -> {
       try {
         return node.store().members();

@@ -65,6 +65,39 @@ class LearnerTest {
   }
 
   @Test
+  void aLearnerCutOffFromEveryVoterIsRefusedByBoundedStalenessButStillServesEventualReads() {
+    cluster = MiniCluster.start(3, 1, dir, UnaryOperator.identity());
+    String leader = cluster.awaitLeader();
+    stubs.kv(cluster.grpcAddress(leader)).put(LeaderRedirectTest.put("b", "1"));
+    GetRequest bounded = GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("b"))
+        .setRead(ReadOptions.newBuilder().setConsistency(Consistency.BOUNDED_STALENESS)
+            .setMaxLagMs(300).setLagPolicy(raftkv.v1.LagPolicy.FAIL)).build();
+    await("the learner serves a 300 ms bound while connected").atMost(Duration.ofSeconds(20))
+        .ignoreException(io.grpc.StatusRuntimeException.class)
+        .until(() -> stubs.kv(cluster.grpcAddress("l1")).get(bounded).getFound());
+
+    for (String voter : java.util.List.of("n1", "n2", "n3")) {
+      cluster.stop(voter);
+    }
+    // Nothing new reaches it, so its lag alone looks like 0; the missing confirmations do not.
+    await("the isolated learner refuses the 300 ms bound").atMost(Duration.ofSeconds(20))
+        .until(() -> {
+          try {
+            stubs.kv(cluster.grpcAddress("l1")).get(bounded);
+            return false;
+          } catch (io.grpc.StatusRuntimeException refused) {
+            return refused.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION;
+          }
+        });
+    GetRequest eventual = GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("b"))
+        .setRead(ReadOptions.newBuilder().setConsistency(Consistency.EVENTUAL)).build();
+    assertThat(stubs.kv(cluster.grpcAddress("l1")).get(eventual).getKv().getValue().toStringUtf8())
+        .isEqualTo("1");
+    await("the lost contact shows in the learner's reported lag").atMost(Duration.ofSeconds(20))
+        .until(() -> stubs.kv(cluster.grpcAddress("l1")).get(eventual).getMeta().getLagMs() > 500);
+  }
+
+  @Test
   void writesCommitWithAMajorityOfVotersWhileEveryLearnerIsDown() {
     cluster = MiniCluster.start(3, 2, dir, UnaryOperator.identity());
     String leader = cluster.awaitLeader();

@@ -146,8 +146,12 @@ class ReplicaReadLevelsTest {
 
     cluster.node(replica).node().resumeApply();
     awaitApplied(replica, lastIndex);
-    GetResponse caughtUp = kv(replica).get(get("c", withinTwo));
-    assertThat(caughtUp.getKv().getValue().toStringUtf8()).isEqualTo("5");
+    // Accepted again once the leader confirms the caught-up learner fresh (every 50 ms).
+    GetResponse[] caughtUp = new GetResponse[1];
+    await("the caught-up learner is accepted within the bound").atMost(Duration.ofSeconds(10))
+        .ignoreException(StatusRuntimeException.class)
+        .until(() -> (caughtUp[0] = kv(replica).get(get("c", withinTwo))) != null);
+    assertThat(caughtUp[0].getKv().getValue().toStringUtf8()).isEqualTo("5");
   }
 
   @Test
