@@ -107,7 +107,13 @@ public final class KvStore implements AutoCloseable {
       descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
-    db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    try {
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException | RuntimeException e) {
+      dbOptions.close();
+      cfOptions.close();
+      throw e;
+    }
     data = handles.get(0);
     meta = handles.get(1);
     dedup = handles.get(2);
