@@ -3,16 +3,13 @@ package raftkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import raftkv.client.KvClient;
 import raftkv.testkit.MiniCluster;
 import raftkv.v1.GetResponse;
@@ -20,16 +17,7 @@ import raftkv.v1.PutResponse;
 
 /** Writes through the Java client across leader changes. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class FailoverTest {
-  @TempDir Path dir;
-  MiniCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+class FailoverTest extends ClusterPerTest {
 
   @Test
   void aClientThatKnowsOnlyAFollowerWritesThroughTheLeader() {

@@ -7,13 +7,10 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import raftkv.testkit.MiniCluster;
 import raftkv.v1.AddLearnerRequest;
 import raftkv.v1.Consistency;
@@ -29,18 +26,7 @@ import raftkv.v1.StatusRequest;
 
 /** Learners added and removed at runtime through the Admin service. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class LearnerMembershipTest {
-  @TempDir Path dir;
-  MiniCluster cluster;
-  final Stubs stubs = new Stubs();
-
-  @AfterEach
-  void stop() {
-    stubs.close();
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+class LearnerMembershipTest extends ClusterPerTest {
 
   @Test
   void aLearnerAddedToAClusterWithHistoryCatchesUpBySnapshotServesSessionReadsAndOnceRemovedStopsClaimingFreshness()

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import raftkv.testkit.MiniCluster;
 import raftkv.v1.Consistency;
 import raftkv.v1.GetRequest;
@@ -25,18 +22,7 @@ import raftkv.v1.StatusResponse;
 
 /** Learners: they apply the log and serve replica reads, and never vote (invariant 7). */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class LearnerTest {
-  @TempDir Path dir;
-  MiniCluster cluster;
-  final Stubs stubs = new Stubs();
-
-  @AfterEach
-  void stop() {
-    stubs.close();
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+class LearnerTest extends ClusterPerTest {
 
   @Test
   void learnersApplyTheLogServeSessionReadsAndAreNeverVoters() {

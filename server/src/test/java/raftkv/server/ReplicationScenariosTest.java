@@ -8,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import raftkv.testkit.MiniCluster;
 import raftkv.v1.Compare;
 import raftkv.v1.GetRequest;
@@ -25,18 +23,7 @@ import raftkv.v1.WriteId;
 
 /** Scenarios of a 3-voter cluster driven through raw gRPC calls to the leader. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ReplicationScenariosTest {
-  @TempDir Path dir;
-  MiniCluster cluster;
-  final Stubs stubs = new Stubs();
-
-  @AfterEach
-  void stop() {
-    stubs.close();
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+class ReplicationScenariosTest extends ClusterPerTest {
 
   @Test
   void linearizableReadsOnAnyNodeSeeEveryAcknowledgedWrite() {
