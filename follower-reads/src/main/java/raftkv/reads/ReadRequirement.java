@@ -15,10 +15,6 @@ import raftkv.v1.Consistency;
 public record ReadRequirement(Consistency level, long neededIndex, long maxLagEntries,
     long maxLagMs, long waitBudgetMs) {
 
-  public static ReadRequirement of(Consistency level) {
-    return new ReadRequirement(level, 0, 0, 0, 0);
-  }
-
   /** With only an entry bound, the leader must have confirmed the node this recently. */
   static final long DEFAULT_FRESHNESS_MS = 1000;
 

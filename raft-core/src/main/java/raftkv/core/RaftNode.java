@@ -250,10 +250,6 @@ public final class RaftNode implements AutoCloseable {
     return node.getNodeState().name();
   }
 
-  public boolean isActive() {
-    return node.getNodeState().isActive();
-  }
-
   /**
    * Raft addresses of the voters in this node's current configuration: the latest
    * configuration entry in its log (committed or not), or its snapshot's, or the initial one.

@@ -117,11 +117,6 @@ public final class RaftkvServer implements AutoCloseable {
     readExecutor.shutdownNow();
   }
 
-  /** Blocks until the gRPC server terminates. */
-  public void awaitTermination() throws InterruptedException {
-    grpc.awaitTermination();
-  }
-
   static InetSocketAddress socketAddress(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     return new InetSocketAddress(hostPort.substring(0, colon),

@@ -56,11 +56,6 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     }
   }
 
-  public ServerConfig withClusterName(String name) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, name);
-  }
-
   /** Defaults for everything but identity and membership. */
   public static ServerConfig of(String nodeId, List<PeerSpec> peers, Path dataDir) {
     return new ServerConfig(nodeId, peers, dataDir, RaftNodeOptions.DEFAULT_ELECTION_TIMEOUT_MS,
