@@ -84,6 +84,8 @@ public final class ConsistencyChecker {
 
   private final ConcurrentHashMap<String, SessionState> sessions = new ConcurrentHashMap<>();
   private final Map<Consistency, LevelCounters> counters;
+  private final LongAdder writes = new LongAdder();
+  private final LongAdder monotonicWrites = new LongAdder();
 
   public ConsistencyChecker() {
     EnumMap<Consistency, LevelCounters> m = new EnumMap<>(Consistency.class);
@@ -115,16 +117,43 @@ public final class ConsistencyChecker {
    * A write by {@code session}, acknowledged at log {@code index} (so {@code key}'s version
    * became {@code index}). Values are unique per write.
    *
+   * <p><b>Monotonic writes</b> is broken when the write's index is not above the index of the
+   * session's previous acknowledged write: the log applied the session's writes out of the
+   * order the session made them. Counted in {@link #writeCounts()}.
+   *
+   * @return true if this write broke monotonic writes
    * @throws IllegalArgumentException if an argument is null or {@code index < 1}
    */
-  public void writeAcked(String session, ByteString key, ByteString value, long index) {
+  public boolean writeAcked(String session, ByteString key, ByteString value, long index) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     if (index < 1) {
       throw new IllegalArgumentException("a write's index is >= 1, got " + index);
     }
-    state(session).writeAcked(key, value, index);
+    boolean outOfOrder = state(session).writeAcked(key, value, index);
+    writes.increment();
+    if (outOfOrder) {
+      monotonicWrites.increment();
+    }
+    return outOfOrder;
+  }
+
+  /** Writes checked so far, and how many broke monotonic writes (must be 0). */
+  public WriteCounts writeCounts() {
+    return new WriteCounts(writes.sum(), monotonicWrites.sum());
+  }
+
+  /**
+   * Zeroes every count, keeping what each session wrote and read: a run's warmup feeds the
+   * sessions' state, and only what follows is counted.
+   */
+  public void resetCounts() {
+    for (LevelCounters c : counters.values()) {
+      c.reset();
+    }
+    writes.reset();
+    monotonicWrites.reset();
   }
 
   /**
@@ -198,9 +227,12 @@ public final class ConsistencyChecker {
     return c == null ? Counts.ZERO : c.snapshot();
   }
 
-  /** Reads at a level that {@link #guarantees} the rules which broke one anyway: must be 0. */
+  /**
+   * Reads at a level that {@link #guarantees} the rules which broke one anyway, plus writes
+   * that broke monotonic writes: must be 0.
+   */
   public long guaranteeViolations() {
-    long n = 0;
+    long n = monotonicWrites.sum();
     for (Consistency level : LEVELS) {
       if (guarantees(level)) {
         n += counters.get(level).violating.sum();
@@ -219,6 +251,14 @@ public final class ConsistencyChecker {
     final LongAdder monotonicReads = new LongAdder();
     final LongAdder staleReads = new LongAdder();
     final LongAdder violating = new LongAdder();
+
+    void reset() {
+      reads.reset();
+      readYourWrites.reset();
+      monotonicReads.reset();
+      staleReads.reset();
+      violating.reset();
+    }
 
     Counts snapshot() {
       return new Counts(reads.sum(), readYourWrites.sum(), monotonicReads.sum(),
@@ -241,13 +281,19 @@ public final class ConsistencyChecker {
     private final Map<ByteString, KeyState> keys = new HashMap<>();
     /** A: highest applied index an earlier read was served at. */
     private long maxServedRead;
+    /** Highest index of an acknowledged write of the session. */
+    private long lastWrite;
 
-    synchronized void writeAcked(ByteString key, ByteString value, long index) {
+    /** @return true if {@code index} is not above the session's previous write */
+    synchronized boolean writeAcked(ByteString key, ByteString value, long index) {
       KeyState k = keys.computeIfAbsent(key, x -> new KeyState());
       if (index > k.ownIndex) {
         k.ownIndex = index;
         k.ownValue = value;
       }
+      boolean outOfOrder = index <= lastWrite;
+      lastWrite = Math.max(lastWrite, index);
+      return outOfOrder;
     }
 
     synchronized ReadVerdict readReturned(ByteString key, boolean found, ByteString value,

@@ -233,6 +233,59 @@ class ConsistencyCheckerHistoryTest {
   }
 
   @Test
+  void aWriteAcknowledgedAtAnIndexNotAboveTheSessionsPreviousWriteBreaksMonotonicWrites() {
+    ConsistencyChecker c = new ConsistencyChecker();
+
+    assertThat(c.writeAcked("s", bytes("k"), bytes("s-1"), 10)).isFalse();
+    assertThat(c.writeAcked("s", bytes("j"), bytes("s-2"), 12)).isFalse();
+    // Another session's writes are ordered on their own.
+    assertThat(c.writeAcked("t", bytes("k"), bytes("t-1"), 5)).isFalse();
+    // Below the session's previous write, on another key: the log reordered the session.
+    assertThat(c.writeAcked("s", bytes("k"), bytes("s-3"), 11)).isTrue();
+    // At the same index as an earlier write: two writes cannot share an index.
+    assertThat(c.writeAcked("s", bytes("x"), bytes("s-4"), 12)).isTrue();
+    assertThat(c.writeAcked("s", bytes("x"), bytes("s-5"), 13)).isFalse();
+
+    assertThat(c.writeCounts()).isEqualTo(new WriteCounts(6, 2));
+    assertThat(c.guaranteeViolations()).isEqualTo(2);
+    // Reads are untouched by it.
+    assertThat(c.counts().values()).containsOnly(Counts.ZERO);
+  }
+
+  @Test
+  void resetCountsZeroesTheCountsButKeepsWhatEachSessionWroteAndRead() {
+    Recorder r = new Recorder();
+    r.put("s", "k", 10);
+    r.put("s", "j", 11);
+    r.put("s", "k", 8); // monotonic-writes violation, counted before the reset
+    assertThat(r.get("s", SESSION, "j", 11, 12).ok()).isTrue();
+    r.put("w", "m", 20);
+    assertThat(r.get("s", EVENTUAL, "m", 20, 20).ok()).isTrue();
+    assertThat(r.checker.guaranteeViolations()).isEqualTo(1);
+
+    r.checker.resetCounts();
+
+    assertThat(r.checker.counts().values()).containsOnly(Counts.ZERO);
+    assertThat(r.checker.writeCounts()).isEqualTo(new WriteCounts(0, 0));
+    assertThat(r.checker.guaranteeViolations()).isZero();
+    // After the reset, a read that misses the pre-reset own write of k (at 10) is still a
+    // read-your-writes violation; one served below the pre-reset read at 20 is still
+    // non-monotonic; a write below the pre-reset write at 11 still breaks monotonic writes.
+    ReadVerdict back = r.checker.readReturned("s", SESSION, bytes("m"), true, Recorder.valueAt(20),
+        20, 19, 0);
+    assertThat(back).extracting(ReadVerdict::readYourWrites, ReadVerdict::monotonicRead,
+        ReadVerdict::staleRead).containsExactly(false, true, false);
+    ReadVerdict missed = r.checker.readReturned("s", SESSION, bytes("k"), false, null, 0, 25, 0);
+    assertThat(missed).extracting(ReadVerdict::readYourWrites, ReadVerdict::monotonicRead,
+        ReadVerdict::staleRead).containsExactly(true, false, false);
+    assertThat(r.checker.writeAcked("s", bytes("q"), bytes("s-late"), 11)).isTrue();
+
+    assertThat(r.checker.counts(SESSION)).isEqualTo(new Counts(2, 1, 1, 0, 2));
+    assertThat(r.checker.writeCounts()).isEqualTo(new WriteCounts(1, 1));
+    assertThat(r.checker.guaranteeViolations()).isEqualTo(3);
+  }
+
+  @Test
   void refusesWhatItCannotCheck() {
     ConsistencyChecker c = new ConsistencyChecker();
     assertThatThrownBy(() -> c.readReturned("s", Consistency.CONSISTENCY_UNSPECIFIED,

@@ -67,7 +67,7 @@ final class AdminCommand {
   static int onLeader(Connection connection, Output output,
       Function<AdminGrpc.AdminBlockingStub, MembershipResponse> change) {
     String target = connection.endpoints().stream()
-        .filter(e -> ClusterCommand.status(e, java.time.Duration.ofSeconds(2))
+        .filter(e -> LocalCluster.status(e, java.time.Duration.ofSeconds(2))
             .map(s -> s.getRole() == Role.LEADER).orElse(false))
         .findFirst().orElse(connection.endpoints().get(0));
     for (int attempt = 0; attempt < 2; attempt++) {

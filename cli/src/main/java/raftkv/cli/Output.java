@@ -50,6 +50,11 @@ final class Output {
     }
   }
 
+  /** Writes {@code value} to {@code file} as indented JSON. */
+  static void writeJson(java.nio.file.Path file, Object value) throws java.io.IOException {
+    JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), value);
+  }
+
   static String toJson(Object value) {
     try {
       return JSON.writeValueAsString(value);

@@ -24,7 +24,7 @@ final class StatusCommand implements Callable<Integer> {
     int reachable = 0;
     for (String endpoint : connection.endpoints()) {
       Optional<StatusResponse> status =
-          ClusterCommand.status(endpoint, Duration.ofMillis(Math.min(5_000, connection.timeout.toMillis())));
+          LocalCluster.status(endpoint, Duration.ofMillis(Math.min(5_000, connection.timeout.toMillis())));
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("id", status.map(StatusResponse::getNodeId).orElse("?"));
       row.put("endpoint", endpoint);

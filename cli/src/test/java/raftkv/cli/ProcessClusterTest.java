@@ -40,7 +40,7 @@ class ProcessClusterTest {
     assertThat(Raftkv.run("cluster", "start", "--dir", dir.toString(), "--voters", "3")).isZero();
     ClusterFile cluster = ClusterFile.read(dir);
     assertThat(cluster.nodes()).hasSize(3)
-        .allSatisfy(n -> assertThat(ClusterCommand.alive(n.pid())).isTrue());
+        .allSatisfy(n -> assertThat(LocalCluster.alive(n.pid())).isTrue());
 
     List<String> acknowledged = new ArrayList<>();
     try (KvClient client = KvClient.builder().endpoints(cluster.grpcAddresses())
@@ -52,7 +52,7 @@ class ProcessClusterTest {
       ClusterFile.Node leader = leader(cluster);
       ProcessHandle.of(leader.pid()).orElseThrow().destroyForcibly();
       await("leader process gone").atMost(Duration.ofSeconds(10))
-          .until(() -> !ClusterCommand.alive(leader.pid()));
+          .until(() -> !LocalCluster.alive(leader.pid()));
 
       long lastIndex = 0;
       for (int i = 0; i < 50; i++) {
@@ -70,7 +70,7 @@ class ProcessClusterTest {
       long target = lastIndex;
       await("restarted " + leader.id() + " caught up to index " + target)
           .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-          .until(() -> ClusterCommand.status(leader.grpcAddress(), Duration.ofSeconds(1))
+          .until(() -> LocalCluster.status(leader.grpcAddress(), Duration.ofSeconds(1))
               .map(s -> s.getAppliedIndex() >= target).orElse(false));
       try (KvClient pinned = KvClient.builder().endpoints(List.of(leader.grpcAddress())).build()) {
         GetResponse local = pinned.blocking().get(ByteString.copyFromUtf8("after49"), Consistency.EVENTUAL);
@@ -88,7 +88,7 @@ class ProcessClusterTest {
     ClusterFile.Node[] found = new ClusterFile.Node[1];
     await("a leader").atMost(Duration.ofSeconds(30)).until(() -> {
       for (ClusterFile.Node n : cluster.nodes()) {
-        Optional<StatusResponse> s = ClusterCommand.status(n.grpcAddress(), Duration.ofSeconds(1));
+        Optional<StatusResponse> s = LocalCluster.status(n.grpcAddress(), Duration.ofSeconds(1));
         if (s.isPresent() && s.get().getRole() == Role.LEADER) {
           found[0] = n;
           return true;

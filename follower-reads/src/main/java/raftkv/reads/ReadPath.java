@@ -112,8 +112,9 @@ public final class ReadPath {
 
   private <T> ServedRead<T> run(StoreRead<IndexedRead<T>> read, long admittedAt, long started) {
     try {
-      IndexedRead<T> result = read.read(node.store());
+      // Waiting is admission only: the store read itself is service time, not wait.
       long waitedMicros = (System.nanoTime() - started) / 1000;
+      IndexedRead<T> result = read.read(node.store());
       return new ServedRead<>(result.result(), Math.max(result.appliedIndex(), admittedAt),
           waitedMicros, progress.lag());
     } catch (RocksDBException e) {

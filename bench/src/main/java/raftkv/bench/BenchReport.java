@@ -1,0 +1,151 @@
+package raftkv.bench;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The results of one bench run, as printed ({@link #table()}) and as written for scripts
+ * ({@link #toJson()}). Immutable value.
+ *
+ * @param config the options of the run
+ * @param measuredSeconds the measured window: from the end of the warmup until the last
+ *     operation in flight at the end finished
+ * @param levels reads per level, keyed by the level's name ({@link LevelMix#name}); only the
+ *     levels the run read at
+ * @param writes the run's writes
+ * @param errors failed operations by status code, all kinds together
+ * @param total every operation (a write-then-read counts its write and its read)
+ * @param tool the bench's own cost
+ * @param learnerLag the learners' lag, sampled from Admin.Status
+ * @param arrivals open loop only (null otherwise): arrivals that were never sent
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BenchReport(Map<String, Object> config, double measuredSeconds,
+    Map<String, Ops> levels, Ops writes, Map<String, Long> errors, Total total, Tool tool,
+    LearnerLag learnerLag, Arrivals arrivals) {
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /**
+   * One kind of operation.
+   *
+   * @param ops operations that succeeded in the measured window
+   * @param latencyMs from the operation's start (its arrival, in an open loop) to its answer
+   * @param serverWaitMs reads only: how long servers held the read for the replica to catch
+   *     up, as they reported it
+   * @param servedBy reads only: reads answered by the leader, followers and learners
+   * @param servedByNode reads only: reads answered per node id
+   * @param staleReads reads only: reads served at an applied index below the session's token
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Ops(long ops, double throughputOpsPerSec, Latency latencyMs,
+      Latency serverWaitMs, Violations violations, Long staleReads,
+      Map<String, Long> servedBy, Map<String, Long> servedByNode, Map<String, Long> errors) {}
+
+  /** Percentiles and maximum of a histogram of microseconds, in milliseconds. */
+  public record Latency(double p50, double p90, double p99, double p999, double max,
+      double mean) {
+    static Latency of(Histogram micros) {
+      return new Latency(ms(micros.getValueAtPercentile(50)), ms(micros.getValueAtPercentile(90)),
+          ms(micros.getValueAtPercentile(99)), ms(micros.getValueAtPercentile(99.9)),
+          ms(micros.getMaxValue()), Math.round(micros.getMean() / 10.0) / 100.0);
+    }
+
+    private static double ms(long micros) {
+      return Math.round(micros / 10.0) / 100.0;
+    }
+  }
+
+  /**
+   * Guarantee violations found by the {@link ConsistencyChecker}. Reads carry
+   * {@code readYourWrites} and {@code monotonicReads}; writes carry {@code monotonicWrites}.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Violations(Long readYourWrites, Long monotonicReads, Long monotonicWrites) {}
+
+  public record Total(long ops, double throughputOpsPerSec, long errors) {}
+
+  /**
+   * @param cpuSeconds CPU time the bench process used in the measured window
+   * @param cpuCores that time over the window: how many of the machine's cores the tool took
+   */
+  public record Tool(double cpuSeconds, double cpuCores) {}
+
+  public record LearnerLag(long samples, long entriesP50, long entriesP99, long entriesMax,
+      long msP50, long msP99, long msMax) {}
+
+  /**
+   * @param dropped arrivals dropped because {@link LoadDriver#MAX_BACKLOG} were waiting
+   * @param unsentAtEnd arrivals still waiting for a client when the run ended
+   */
+  public record Arrivals(long dropped, long unsentAtEnd) {}
+
+  /** Guarantee violations over all levels and writes (SESSION, LINEARIZABLE, writes). */
+  public long guaranteeViolations() {
+    long n = writes.violations().monotonicWrites();
+    for (Map.Entry<String, Ops> e : levels.entrySet()) {
+      if (ConsistencyChecker.guarantees(LevelMix.level(e.getKey()))) {
+        n += e.getValue().violations().readYourWrites() + e.getValue().violations().monotonicReads()
+            + e.getValue().staleReads();
+      }
+    }
+    return n;
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void writeJson(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), this);
+  }
+
+  /** The final table: one row per kind of operation, then the tool's cost and learner lag. */
+  public String table() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("%-13s %9s %9s %8s %8s %8s %8s %9s %9s %9s %8s %7s  %s%n",
+        "", "ops", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "wait p99",
+        "ryw miss", "mono", "stale", "errors / served by"));
+    row(sb, "writes", writes);
+    levels.forEach((name, ops) -> row(sb, "read " + name, ops));
+    sb.append(String.format("%-13s %9d %9.0f   in %.1f s; errors %s%n", "total", total.ops(),
+        total.throughputOpsPerSec(), measuredSeconds, errors));
+    sb.append(String.format("bench process CPU: %.1f s = %.2f cores of the machine%n",
+        tool.cpuSeconds(), tool.cpuCores()));
+    if (learnerLag.samples() > 0) {
+      sb.append(String.format("learner lag: entries p50 %d p99 %d max %d; ms p50 %d p99 %d max %d"
+              + " (%d samples)%n", learnerLag.entriesP50(), learnerLag.entriesP99(),
+          learnerLag.entriesMax(), learnerLag.msP50(), learnerLag.msP99(), learnerLag.msMax(),
+          learnerLag.samples()));
+    }
+    if (arrivals != null) {
+      sb.append(String.format("open loop: %d arrivals dropped (backlog full), %d unsent at the end%n",
+          arrivals.dropped(), arrivals.unsentAtEnd()));
+    }
+    return sb.toString();
+  }
+
+  private static void row(StringBuilder sb, String name, Ops o) {
+    Violations v = o.violations();
+    boolean read = o.servedBy() != null;
+    sb.append(String.format("%-13s %9d %9.0f %8.2f %8.2f %8.2f %8.2f %9.2f %9s %9s %8s %7s  %s%n",
+        name, o.ops(), o.throughputOpsPerSec(), o.latencyMs().p50(), o.latencyMs().p90(),
+        o.latencyMs().p99(), o.latencyMs().p999(), o.latencyMs().max(),
+        read ? String.format("%.2f", o.serverWaitMs().p99()) : "-",
+        read ? v.readYourWrites() : "-",
+        read ? v.monotonicReads() : v.monotonicWrites(),
+        read ? o.staleReads() : "-",
+        o.errors() + (read ? " " + o.servedBy() : "")));
+  }
+}

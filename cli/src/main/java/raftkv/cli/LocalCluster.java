@@ -1,0 +1,151 @@
+package raftkv.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import raftkv.v1.AdminGrpc;
+import raftkv.v1.Role;
+import raftkv.v1.StatusRequest;
+import raftkv.v1.StatusResponse;
+
+/**
+ * A local cluster of node processes on loopback ports, described by {@code DIR/cluster.json}:
+ * launching, stopping and asking nodes for their status. Used by {@code raftkv cluster} and
+ * {@code raftkv demo}. Stateless; every method is thread-safe.
+ */
+final class LocalCluster {
+  static final Duration LEADER_WAIT = Duration.ofSeconds(60);
+
+  private LocalCluster() {}
+
+  /** What {@link #start} launched, and the first leader it saw. */
+  record Started(ClusterFile cluster, StatusResponse leader) {}
+
+  /**
+   * Launches {@code voters + learners} node JVMs with data under {@code dir}, writes
+   * {@code dir/cluster.json}, and returns once one reports itself leader.
+   *
+   * @throws IllegalStateException if no leader is elected within {@link #LEADER_WAIT}; the
+   *     nodes are stopped first
+   */
+  static Started start(Path dir, int voters, int learners, String heap, int snapshotIntervalSecs)
+      throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+      List<String[]> members = new ArrayList<>();
+    StringBuilder peers = new StringBuilder();
+    for (int i = 1; i <= voters + learners; i++) {
+      boolean learner = i > voters;
+      String id = (learner ? "l" + (i - voters) : "n" + i);
+      String raft = "127.0.0.1:" + freePort();
+      String grpc = "127.0.0.1:" + freePort();
+      members.add(new String[] {id, raft, grpc, learner ? "LEARNER" : "VOTER"});
+      peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(raft)
+          .append('/').append(grpc).append(learner ? "/learner" : "");
+    }
+    // A fresh name per cluster: tokens of an older cluster in the same directory are refused.
+    String clusterName = "local-" + java.util.UUID.randomUUID();
+    List<ClusterFile.Node> nodes = new ArrayList<>();
+    for (String[] m : members) {
+      Path dataDir = dir.resolve(m[0]).toAbsolutePath();
+      Files.createDirectories(dataDir);
+      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + heap,
+          "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+          Raftkv.class.getName(), "server", "--id", m[0], "--peers", peers.toString(),
+          "--data-dir", dataDir.toString(), "--snapshot-interval-s",
+          Integer.toString(snapshotIntervalSecs), "--cluster-name", clusterName));
+      Path log = dataDir.resolve("node.log");
+      long pid = launch(command, log);
+      nodes.add(new ClusterFile.Node(m[0], m[3], m[1], m[2], pid, dataDir.toString(),
+          log.toString(), command));
+    }
+    ClusterFile cluster = new ClusterFile(nodes);
+    cluster.write(dir);
+    Optional<StatusResponse> leader = awaitLeader(cluster, LEADER_WAIT);
+    if (leader.isEmpty()) {
+      stopAll(cluster);
+      throw new IllegalStateException("no leader within " + LEADER_WAIT.toSeconds()
+          + " s; node logs are in " + dir + "/*/node.log. The nodes were stopped.");
+    }
+    return new Started(cluster, leader.get());
+  }
+
+  static long launch(List<String> command, Path log) throws IOException {
+    Process process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .start();
+    return process.pid();
+  }
+
+  static void stopAll(ClusterFile cluster) {
+    List<ProcessHandle> handles = new ArrayList<>();
+    for (ClusterFile.Node n : cluster.nodes()) {
+      ProcessHandle.of(n.pid()).filter(ProcessHandle::isAlive).ifPresent(h -> {
+        h.destroy();
+        handles.add(h);
+      });
+    }
+    for (ProcessHandle h : handles) {
+      try {
+        h.onExit().get(15, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        h.destroyForcibly();
+      }
+    }
+  }
+
+  static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** Polls every node until one reports itself leader, or the wait runs out. */
+  static Optional<StatusResponse> awaitLeader(ClusterFile cluster, Duration wait)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (String address : cluster.grpcAddresses()) {
+        Optional<StatusResponse> status = status(address, Duration.ofMillis(500));
+        if (status.isPresent() && status.get().getRole() == Role.LEADER) {
+          return status;
+        }
+      }
+      Thread.sleep(100);
+    }
+    return Optional.empty();
+  }
+
+  static Optional<StatusResponse> status(String address, Duration timeout) {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+    try {
+      return Optional.of(AdminGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .status(StatusRequest.getDefaultInstance()));
+    } catch (RuntimeException unreachable) {
+      return Optional.empty();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}
