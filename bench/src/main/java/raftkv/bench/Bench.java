@@ -40,7 +40,8 @@ public final class Bench {
     this.client = client;
     this.options = options;
     this.live = live;
-    for (Consistency level : options.consistency().levels()) {
+    boolean readsAtAll = options.pattern() == Pattern.WRITE_THEN_READ || options.readRatio() > 0;
+    for (Consistency level : readsAtAll ? options.consistency().levels() : List.<Consistency>of()) {
       reads.put(level, new OpStats());
     }
   }

@@ -41,6 +41,11 @@ final class ClusterCommand {
         description = "Seconds between snapshots on every node (default ${DEFAULT-VALUE}).")
     int snapshotIntervalSecs;
 
+    @Option(names = "--jvm-options", defaultValue = LocalCluster.DEFAULT_JVM_OPTIONS,
+        description = "Each node's JVM options besides -Xmx, space-separated (default, for "
+            + "several nodes sharing a few cores: ${DEFAULT-VALUE}).")
+    String jvmOptions;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       if (voters < 1 || learners < 0) {
@@ -56,7 +61,8 @@ final class ClusterCommand {
       }
       LocalCluster.Started started;
       try {
-        started = LocalCluster.start(dir, voters, learners, heap, snapshotIntervalSecs);
+        started = LocalCluster.start(dir, voters, learners, heap, snapshotIntervalSecs,
+            LocalCluster.jvmOptions(jvmOptions));
       } catch (IllegalStateException e) {
         System.err.println(e.getMessage());
         return 1;

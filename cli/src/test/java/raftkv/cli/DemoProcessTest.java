@@ -48,7 +48,7 @@ class DemoProcessTest {
 
   @Test
   void demoPrintsOneRowPerLevelSessionAndLinearizableMissNoOwnWriteAndItLeavesNothingBehind() {
-    CliRun r = CliRun.raftkv("demo", "--duration", "2s", "--warmup", "1s", "--clients", "4");
+    CliRun r = CliRun.raftkv("demo", "--duration", "2s", "--warmup", "1s", "--jit-warmup", "1s", "--clients", "4");
     String dir = demoDir(r);
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -76,7 +76,7 @@ class DemoProcessTest {
   void demoJsonWritesTheThreeReportsKeyedByLevel(@TempDir Path out) throws Exception {
     Path file = out.resolve("demo.json");
 
-    CliRun r = CliRun.raftkv("demo", "--duration", "1s", "--warmup", "0s", "--clients", "4",
+    CliRun r = CliRun.raftkv("demo", "--duration", "1s", "--warmup", "0s", "--jit-warmup", "1s", "--clients", "4",
         "--json", file.toString());
     demoDir(r);
 

@@ -52,6 +52,20 @@ public final class ReadPath {
    */
   public <T> CompletableFuture<ServedRead<T>> read(ReadRequirement requirement,
       StoreRead<IndexedRead<T>> read) {
+    return read(requirement, read, false);
+  }
+
+  /**
+   * As {@link #read(ReadRequirement, StoreRead)}; with {@code onReadExecutor} the store read
+   * always runs on the read executor, even when admitted at once. For reads that may take
+   * long (a range of thousands of keys): the caller's thread may be a transport thread.
+   */
+  public <T> CompletableFuture<ServedRead<T>> read(ReadRequirement requirement,
+      StoreRead<IndexedRead<T>> read, boolean onReadExecutor) {
+    if (onReadExecutor) {
+      return CompletableFuture.supplyAsync(() -> read(requirement, read, false), readExecutor)
+          .thenCompose(java.util.function.Function.identity());
+    }
     long started = System.nanoTime();
     if (requirement.level() != raftkv.v1.Consistency.EVENTUAL && node.isRemoved()) {
       return CompletableFuture.failedFuture(new RemovedFromCluster());

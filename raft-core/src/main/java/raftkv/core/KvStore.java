@@ -97,7 +97,10 @@ public final class KvStore implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-        .setMaxBackgroundJobs(2).setKeepLogFileNum(2);
+        .setMaxBackgroundJobs(2).setKeepLogFileNum(2)
+        // Five column families with their own memtables: cap them together (RocksDB then
+        // flushes the largest), or a busy node holds up to 2 x 16 MiB in each.
+        .setDbWriteBufferSize(2 * options.writeBufferBytes());
     cfOptions = new ColumnFamilyOptions()
         .setWriteBufferSize(options.writeBufferBytes())
         .setMaxWriteBufferNumber(2)

@@ -147,8 +147,9 @@ final class KvService extends KVGrpc.KVImplBase {
     byte[] start = bounds[0].getNextStart().toByteArray();
     ByteString end = bounds[0].getEnd();
     int limit = req.getLimit() == 0 ? limits.maxRangeLimit() : req.getLimit();
+    // A page may hold thousands of keys: read it off the transport thread.
     reads.read(requirement[0], store -> store.range(start, end.toByteArray(),
-            limit, req.getKeysOnly(), limits.maxRangeResponseBytes()))
+            limit, req.getKeysOnly(), limits.maxRangeResponseBytes()), true)
         .whenComplete((r, failure) -> {
           if (failure != null) {
             call.fail(failure);

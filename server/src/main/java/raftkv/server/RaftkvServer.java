@@ -72,6 +72,11 @@ public final class RaftkvServer implements AutoCloseable {
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
     Server grpc = NettyServerBuilder.forAddress(address)
+        // Handlers never block (proposals and ReadIndex rounds are asynchronous, reads that
+        // must wait continue on the read executor; an admitted read is one local RocksDB
+        // lookup), so they run on the transport thread. gRPC's default executor hands each
+        // call to a cached pool thread, which cost as much CPU as the reads themselves.
+        .directExecutor()
         // Above the request limit, so an oversized request reaches the validator and gets
         // INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
         .maxInboundMessageSize(Math.max(limits.maxRequestBytes() * 4, 8 << 20))
