@@ -34,10 +34,10 @@ final class ClusterCommand {
         description = "Non-voting replicas that apply the log and serve reads (default ${DEFAULT-VALUE}).")
     int learners;
 
-    @Option(names = "--heap", defaultValue = "256m", description = "Each node's -Xmx (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heap", defaultValue = LocalCluster.DEFAULT_HEAP, description = "Each node's -Xmx (default ${DEFAULT-VALUE}).")
     String heap;
 
-    @Option(names = "--snapshot-interval-s", defaultValue = "3600",
+    @Option(names = "--snapshot-interval-s", defaultValue = LocalCluster.DEFAULT_SNAPSHOT_INTERVAL_S,
         description = "Seconds between snapshots on every node (default ${DEFAULT-VALUE}).")
     int snapshotIntervalSecs;
 

@@ -73,7 +73,8 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(onCtrlC);
     try {
       System.out.println("Starting 3 voters and 2 learners, one process each, in " + dir);
-      LocalCluster.Started started = LocalCluster.start(dir, 3, 2, "256m", 3600,
+      LocalCluster.Started started = LocalCluster.start(dir, 3, 2, LocalCluster.DEFAULT_HEAP,
+          Integer.parseInt(LocalCluster.DEFAULT_SNAPSHOT_INTERVAL_S),
           LocalCluster.jvmOptions(LocalCluster.DEFAULT_JVM_OPTIONS));
       System.out.println("Leader: " + started.leader().getNodeId() + ". Each of " + clients
           + " sessions writes its own key, then reads it back at once; "

@@ -25,6 +25,12 @@ import raftkv.v1.StatusResponse;
 final class LocalCluster {
   static final Duration LEADER_WAIT = Duration.ofSeconds(60);
 
+  /** Each node's -Xmx unless {@code cluster start --heap} says otherwise. */
+  static final String DEFAULT_HEAP = "256m";
+
+  /** Seconds between snapshots unless {@code cluster start --snapshot-interval-s} says otherwise. */
+  static final String DEFAULT_SNAPSHOT_INTERVAL_S = "3600";
+
   /**
    * JVM options of every node by default: a local cluster runs several node JVMs on a few
    * shared cores, where the optimising JIT compiler's CPU and the default heap, GC and Netty
