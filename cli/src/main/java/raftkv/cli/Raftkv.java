@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     description = "A Raft-replicated key-value store with linearizable writes.",
     subcommands = {ServerCommand.class, ClusterCommand.class, PutCommand.class,
         GetCommand.class, DeleteCommand.class, RangeCommand.class, TxnCommand.class,
-        StatusCommand.class, BenchCommand.class, DemoCommand.class, AdminCommand.class})
+        StatusCommand.class, BenchCommand.class, DemoCommand.class, ChaosCommand.class,
+        AdminCommand.class})
 public final class Raftkv {
 
   public static void main(String[] args) {

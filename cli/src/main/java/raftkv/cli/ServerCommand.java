@@ -39,6 +39,13 @@ final class ServerCommand implements Callable<Integer> {
       description = "Directory for the Raft log, metadata, snapshots and the RocksDB store.")
   Path dataDir;
 
+  @Option(names = "--raft-listen", defaultValue = "", paramLabel = "HOST:PORT",
+      description = "Where this node's Raft transport listens, when not on its Raft address "
+          + "in --peers (its identity, which the other nodes send to). For running behind a "
+          + "forwarder or fault proxy that listens on the identity address. Bolt binds every "
+          + "interface on this port; only the port is used. Default: the identity address.")
+  String raftListen;
+
   @Option(names = "--cluster-name", defaultValue = "",
       description = "The cluster's name, the same on every node; session tokens of another "
           + "cluster are refused. Default: derived from the voters in --peers.")
@@ -102,12 +109,20 @@ final class ServerCommand implements Callable<Integer> {
           StoreOptions.DEFAULTS.writeBufferBytes(), StoreOptions.DEFAULTS.dedupTtlMs(),
           StoreOptions.DEFAULTS.maxClients());
       serverConfig = new ServerConfig(id, specs, dataDir, electionTimeoutMs, heartbeatFactor,
-          snapshotIntervalSecs, limits, store, clusterName).validate();
+          snapshotIntervalSecs, limits, store, clusterName).withRaftListenAddress(raftListen)
+          .validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());
       return 2;
     }
-    RaftkvServer server = RaftkvServer.start(serverConfig);
+    RaftkvServer server;
+    try {
+      server = RaftkvServer.start(serverConfig);
+    } catch (IllegalArgumentException e) {
+      // The raftkv.broken system property (test-only switches) named an unknown switch.
+      System.err.println("raftkv server: invalid configuration: " + e.getMessage());
+      return 2;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();

@@ -42,6 +42,7 @@ final class Dispatcher {
   private final Backoff backoff;
   private final LagPolicy lagPolicy;
   private final int waitBudgetMs;
+  private final long attemptTimeoutNanos;
   private final ScheduledThreadPoolExecutor scheduler;
   // Null when roles are not needed (one endpoint) or polling is off.
   private final StatusPoller poller;
@@ -52,16 +53,20 @@ final class Dispatcher {
   /**
    * @param statusInterval how often to ask every endpoint for its status; zero = never
    * @param statusDeadline the deadline of each status question
+   * @param attemptTimeout how long one attempt may go unanswered before the call moves on
+   *     (the wait budget is added); zero = an attempt may use the call's whole deadline
    */
   Dispatcher(List<String> endpoints, ChannelFactory factory, Backoff backoff, String clientId,
       ReadPreference preference, LagPolicy lagPolicy, int waitBudgetMs, Duration statusInterval,
-      Duration statusDeadline) {
+      Duration statusDeadline, Duration attemptTimeout) {
     this.channels = new ChannelPool(factory);
     this.router = new Router(endpoints, preference);
     this.writeIds = new WriteIds(clientId);
     this.backoff = backoff;
     this.lagPolicy = lagPolicy;
     this.waitBudgetMs = waitBudgetMs;
+    this.attemptTimeoutNanos = attemptTimeout.isZero() ? 0
+        : attemptTimeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(waitBudgetMs);
     // One daemon thread suffices: it only starts non-blocking attempts after a backoff.
     this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "raftkv-client-" + clientId.substring(0, 8) + "-retry");
@@ -297,6 +302,11 @@ final class Dispatcher {
 
   WriteIds writeIds() {
     return writeIds;
+  }
+
+  /** The longest one attempt may take, the wait budget included; 0 = no limit of its own. */
+  long attemptTimeoutNanos() {
+    return attemptTimeoutNanos;
   }
 
   Backoff backoff() {

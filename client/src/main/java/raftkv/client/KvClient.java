@@ -43,6 +43,7 @@ import raftkv.v1.LagPolicy;
 public final class KvClient implements AutoCloseable {
   static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
   static final Duration DEFAULT_WAIT_BUDGET = Duration.ofSeconds(1);
+  static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
   /** The server's limit on a read's wait budget. */
   static final Duration MAX_WAIT_BUDGET = Duration.ofSeconds(60);
   static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(2);
@@ -61,7 +62,7 @@ public final class KvClient implements AutoCloseable {
     this.dispatcher = new Dispatcher(b.endpoints, b.channelFactory,
         new Backoff(b.backoffInitial, b.backoffMax), HexFormat.of().formatHex(id),
         b.readPreference, b.lagPolicy, (int) b.waitBudget.toMillis(), b.statusInterval,
-        statusDeadline);
+        statusDeadline, b.attemptTimeout);
     this.defaultDeadline = b.defaultDeadline;
     this.async = new AsyncKv(dispatcher, b.defaultDeadline, null);
     this.blocking = new BlockingKv(async);
@@ -149,6 +150,7 @@ public final class KvClient implements AutoCloseable {
     private LagPolicy lagPolicy = LagPolicy.FALLBACK;
     private Duration waitBudget = DEFAULT_WAIT_BUDGET;
     private Duration statusInterval = DEFAULT_STATUS_INTERVAL;
+    private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
 
     private Builder() {}
 
@@ -232,6 +234,23 @@ public final class KvClient implements AutoCloseable {
                 + budget);
       }
       this.waitBudget = budget;
+      return this;
+    }
+
+    /**
+     * How long one attempt of a call may go unanswered before the call tries another node,
+     * plus the wait budget: 2 s by default. A paused or partitioned node keeps its connections
+     * open and never answers; without this limit one attempt would use the call's whole
+     * deadline on it. A write tried again elsewhere keeps its write id, so it is applied at
+     * most once. {@link Duration#ZERO}: an attempt may use the whole deadline.
+     */
+    public Builder attemptTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || (!timeout.isZero() && timeout.toMillis() < 100)) {
+        throw new IllegalArgumentException(
+            "attempt timeout must be 0 (none) or at least 100 ms, got " + timeout);
+      }
+      this.attemptTimeout = timeout;
       return this;
     }
 

@@ -150,8 +150,13 @@ final class RetryingCall<Req, Resp> {
     Req sent;
     try {
       sent = shaper.forAttempt(request, target, deadline.timeRemaining(TimeUnit.NANOSECONDS));
+      Deadline attemptDeadline = deadline;
+      long attemptLimit = dispatcher.attemptTimeoutNanos();
+      if (attemptLimit > 0) {
+        attemptDeadline = deadline.minimum(Deadline.after(attemptLimit, TimeUnit.NANOSECONDS));
+      }
       call = dispatcher.channels().get(target)
-          .newCall(method, CallOptions.DEFAULT.withDeadline(deadline));
+          .newCall(method, CallOptions.DEFAULT.withDeadline(attemptDeadline));
     } catch (IllegalStateException closed) {
       fail(KvException.closed());
       return;
@@ -243,9 +248,18 @@ final class RetryingCall<Req, Resp> {
           fail(KvException.of(failure));
         }
       }
-      case DEADLINE_EXCEEDED -> fail(deadline.isExpired()
-          ? KvException.deadline(timeout, attempts, tried, lastRefusal, failure)
-          : KvException.of(failure));
+      case DEADLINE_EXCEEDED -> {
+        if (deadline.isExpired()) {
+          fail(KvException.deadline(timeout, attempts, tried, lastRefusal, failure));
+        } else if (dispatcher.attemptTimeoutNanos() > 0) {
+          // The attempt's own limit: the node neither answered nor refused (paused, cut
+          // off). Try elsewhere, as if it were unreachable.
+          lastRefusal = failure;
+          retryLater(dispatcher.router().afterFailure(route, plan, target, null), target, status);
+        } else {
+          fail(KvException.of(failure));
+        }
+      }
       default -> fail(KvException.of(failure));
     }
   }

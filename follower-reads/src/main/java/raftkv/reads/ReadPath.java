@@ -1,11 +1,13 @@
 package raftkv.reads;
 
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.rocksdb.RocksDBException;
 import raftkv.core.IndexedRead;
 import raftkv.core.RaftNode;
+import raftkv.v1.Consistency;
 
 /**
  * Decides when this node may serve a read at its level, then runs it against the local store.
@@ -25,6 +27,9 @@ import raftkv.core.RaftNode;
  * with {@link ReplicaLagging}. A node removed from the configuration serves only EVENTUAL
  * reads ({@link RemovedFromCluster}).
  *
+ * <p>A node started with {@link BrokenOnPurpose} switches admits some reads it must not
+ * (for checker tests); with none, the rules above are the whole story.
+ *
  * <p>Thread-safety: safe from any thread; never waits on Raft. A read admitted at once runs
  * on the caller's thread (a local RocksDB read); one admitted later runs on the read
  * executor, never on jraft's threads.
@@ -33,11 +38,19 @@ public final class ReadPath {
   private final RaftNode node;
   private final ReplicaProgress progress;
   private final Executor readExecutor;
+  private final Set<BrokenOnPurpose> broken;
 
   public ReadPath(RaftNode node, ReplicaProgress progress, Executor readExecutor) {
+    this(node, progress, readExecutor, Set.of());
+  }
+
+  /** A read path that breaks the admission rules named in {@code broken}. */
+  public ReadPath(RaftNode node, ReplicaProgress progress, Executor readExecutor,
+      Set<BrokenOnPurpose> broken) {
     this.node = node;
     this.progress = progress;
     this.readExecutor = readExecutor;
+    this.broken = Set.copyOf(broken);
   }
 
   public ReplicaProgress progress() {
@@ -67,8 +80,12 @@ public final class ReadPath {
           .thenCompose(java.util.function.Function.identity());
     }
     long started = System.nanoTime();
-    if (requirement.level() != raftkv.v1.Consistency.EVENTUAL && node.isRemoved()) {
+    if (requirement.level() != Consistency.EVENTUAL && node.isRemoved()) {
       return CompletableFuture.failedFuture(new RemovedFromCluster());
+    }
+    if (!broken.isEmpty() && admittedByMistake(requirement.level())) {
+      // Admitted from whatever is applied; the response still states the index it was at.
+      return now(read, 0, started);
     }
     switch (requirement.level()) {
       case LINEARIZABLE:
@@ -105,6 +122,16 @@ public final class ReadPath {
         return CompletableFuture.failedFuture(
             new IllegalArgumentException("unsupported consistency level " + requirement.level()));
     }
+  }
+
+  /** Whether a {@link BrokenOnPurpose} switch admits a read at this level at once. */
+  private boolean admittedByMistake(Consistency level) {
+    return switch (level) {
+      case LINEARIZABLE, CONSISTENCY_UNSPECIFIED ->
+          broken.contains(BrokenOnPurpose.STALE_LEADER_READS) && node.believesLeader();
+      case SESSION -> broken.contains(BrokenOnPurpose.LEARNER_IGNORES_TOKEN) && node.isLearner();
+      default -> false;
+    };
   }
 
   private <T> CompletableFuture<ServedRead<T>> admit(CompletableFuture<Long> admission,

@@ -58,14 +58,51 @@ public final class History {
     /** Adds any op; {@code result} and {@code succeeded} as in {@link Op}. */
     public Builder add(String process, Command command, long invokeNanos, long completeNanos,
         Op.Outcome outcome, String result, Boolean succeeded) {
+      return add(process, command, invokeNanos, completeNanos, outcome, result, succeeded,
+          Served.NONE);
+    }
+
+    /** Adds any op with what the store reported about serving it. */
+    public Builder add(String process, Command command, long invokeNanos, long completeNanos,
+        Op.Outcome outcome, String result, Boolean succeeded, Served served) {
       ops.add(Op.of(ops.size(), process, command, invokeNanos, completeNanos, outcome, result,
-          succeeded));
+          succeeded, served));
       return this;
     }
 
     /** An acknowledged put. */
     public Builder write(String process, String key, String value, long invoke, long complete) {
       return add(process, Command.write(key, value), invoke, complete, Op.Outcome.OK, null, null);
+    }
+
+    /** An acknowledged put applied at log {@code index} (0 = unknown), node unknown. */
+    public Builder write(String process, String key, String value, long invoke, long complete,
+        long index) {
+      return add(process, Command.write(key, value), invoke, complete, Op.Outcome.OK, null, null,
+          Served.write("", index));
+    }
+
+    /** An acknowledged put, served as {@code served} tells. */
+    public Builder write(String process, String key, String value, long invoke, long complete,
+        Served served) {
+      return add(process, Command.write(key, value), invoke, complete, Op.Outcome.OK, null, null,
+          served);
+    }
+
+    /** A read that returned {@code result} (null = absent), served as {@code served} tells. */
+    public Builder read(String process, String key, String result, long invoke, long complete,
+        Served served) {
+      return add(process, Command.read(key), invoke, complete, Op.Outcome.OK, result, null, served);
+    }
+
+    /**
+     * A read at {@code level} served by {@code node} at applied index {@code servedIndex}, returning
+     * {@code result} written at {@code valueIndex}; no token or bound.
+     */
+    public Builder read(String process, String key, String result, long invoke, long complete,
+        ReadLevel level, String node, long servedIndex, long valueIndex) {
+      return read(process, key, result, invoke, complete,
+          Served.read(level, node, servedIndex, valueIndex, 0, 0));
     }
 
     /** A read that returned {@code result} (null = absent). */
@@ -78,6 +115,13 @@ public final class History {
         boolean succeeded, long invoke, long complete) {
       return add(process, Command.cas(key, expected, newValue), invoke, complete, Op.Outcome.OK,
           null, succeeded);
+    }
+
+    /** An acknowledged compare-and-set applied at log {@code index} (0 = unknown). */
+    public Builder cas(String process, String key, String expected, String newValue,
+        boolean succeeded, long invoke, long complete, long index) {
+      return add(process, Command.cas(key, expected, newValue), invoke, complete, Op.Outcome.OK,
+          null, succeeded, Served.write("", index));
     }
 
     /** An op that definitely did not take effect. */

@@ -77,37 +77,58 @@ public final class HistoryRecorder {
 
     /** A write (or a CAS whose success is not known) was acknowledged. */
     public void ok() {
+      ok(Served.NONE);
+    }
+
+    /**
+     * A write (or a CAS whose success is not known) was acknowledged; {@code served} tells the log
+     * index it was applied at (see {@link Served#write}).
+     */
+    public void ok(Served served) {
       if (command.kind() == Op.Kind.READ) {
         throw new IllegalStateException("a read completes with ok(result)");
       }
-      complete(Op.Outcome.OK, null, null);
+      complete(Op.Outcome.OK, null, null, served);
     }
 
     /** A read returned {@code result} (null = key absent). */
     public void ok(String result) {
+      ok(result, Served.NONE);
+    }
+
+    /**
+     * A read returned {@code result} (null = key absent), served as {@code served} tells (see
+     * {@link Served#read}).
+     */
+    public void ok(String result, Served served) {
       if (command.kind() != Op.Kind.READ) throw new IllegalStateException("not a read");
-      complete(Op.Outcome.OK, result, null);
+      complete(Op.Outcome.OK, result, null, served);
     }
 
     /** A CAS was acknowledged; {@code succeeded} tells whether the comparison held. */
     public void ok(boolean succeeded) {
+      ok(succeeded, Served.NONE);
+    }
+
+    /** A CAS was acknowledged at the log index {@code served} tells. */
+    public void ok(boolean succeeded, Served served) {
       if (command.kind() != Op.Kind.CAS) throw new IllegalStateException("not a CAS");
-      complete(Op.Outcome.OK, null, succeeded);
+      complete(Op.Outcome.OK, null, succeeded, served);
     }
 
     /** The op definitely did not take effect (e.g. rejected before reaching the log). */
     public void fail() {
-      complete(Op.Outcome.FAILED, null, null);
+      complete(Op.Outcome.FAILED, null, null, Served.NONE);
     }
 
     /** The op may or may not have taken effect (timeout, lost connection). */
     public void unknown() {
-      complete(Op.Outcome.UNKNOWN, null, null);
+      complete(Op.Outcome.UNKNOWN, null, null, Served.NONE);
     }
 
-    private void complete(Op.Outcome outcome, String result, Boolean succeeded) {
+    private void complete(Op.Outcome outcome, String result, Boolean succeeded, Served served) {
       long now = outcome == Op.Outcome.UNKNOWN ? Long.MAX_VALUE : clock.getAsLong();
-      Op op = Op.of(id, process, command, invokeNanos, now, outcome, result, succeeded);
+      Op op = Op.of(id, process, command, invokeNanos, now, outcome, result, succeeded, served);
       if (!done.compareAndSet(null, op)) {
         throw new IllegalStateException("op " + id + " completed twice");
       }

@@ -15,6 +15,8 @@ import java.util.Objects;
  *       reads that did not complete OK.</li>
  *   <li>{@code succeeded} is set only for a CAS that completed OK, and only when the client learned
  *       whether the comparison held; null means "not known".</li>
+ *   <li>{@code served} is never null ({@link Served#NONE} when nothing is known); a write's or
+ *       CAS's carries no read fields (level LINEARIZABLE, no value index, token or bound).</li>
  * </ul>
  *
  * @param id unique within its {@link History}, in invocation order when recorded
@@ -22,6 +24,7 @@ import java.util.Objects;
  *     operation in flight
  * @param expected for a CAS, the compared value (null = key absent); null otherwise
  * @param value the value a WRITE puts or a CAS sets; null for a READ
+ * @param served what the store reported about serving it; meaningful for OK ops only
  */
 public record Op(
     int id,
@@ -34,7 +37,8 @@ public record Op(
     long completeNanos,
     Outcome outcome,
     String result,
-    Boolean succeeded) {
+    Boolean succeeded,
+    Served served) {
 
   /** The three operations of a register. */
   public enum Kind { WRITE, READ, CAS }
@@ -65,16 +69,51 @@ public record Op(
     if (succeeded != null && (kind != Kind.CAS || outcome != Outcome.OK)) {
       throw new IllegalArgumentException("only a CAS that completed OK reports success");
     }
+    if (served == null) {
+      served = Served.NONE;
+    }
+    if (kind != Kind.READ && !served.fitsAWrite()) {
+      throw new IllegalArgumentException("op " + id + ": a write or CAS is served at level"
+          + " LINEARIZABLE with no value index, token or bound: " + served);
+    }
   }
 
-  /** Builds an op from a command. */
+  /** An op with no served information ({@link Served#NONE}). */
+  public Op(int id, String process, Kind kind, String key, String expected, String value,
+      long invokeNanos, long completeNanos, Outcome outcome, String result, Boolean succeeded) {
+    this(id, process, kind, key, expected, value, invokeNanos, completeNanos, outcome, result,
+        succeeded, Served.NONE);
+  }
+
+  /** Builds an op from a command, with no served information. */
   public static Op of(int id, String process, Command command, long invokeNanos, long completeNanos,
       Outcome outcome, String result, Boolean succeeded) {
-    return new Op(id, process, command.kind(), command.key(), command.expected(), command.value(),
-        invokeNanos, completeNanos, outcome, result, succeeded);
+    return of(id, process, command, invokeNanos, completeNanos, outcome, result, succeeded,
+        Served.NONE);
   }
 
-  /** Compact form for explanations, e.g. {@code #7 p2 READ k -> "v3" [10, 25]}. */
+  /** Builds an op from a command and what the store reported about serving it. */
+  public static Op of(int id, String process, Command command, long invokeNanos, long completeNanos,
+      Outcome outcome, String result, Boolean succeeded, Served served) {
+    return new Op(id, process, command.kind(), command.key(), command.expected(), command.value(),
+        invokeNanos, completeNanos, outcome, result, succeeded, served);
+  }
+
+  /** This op with {@code served} instead of its served information. */
+  public Op withServed(Served served) {
+    return new Op(id, process, kind, key, expected, value, invokeNanos, completeNanos, outcome,
+        result, succeeded, served);
+  }
+
+  /** The command this op carried out. */
+  public Command command() {
+    return new Command(kind, key, expected, value);
+  }
+
+  /**
+   * Compact form for explanations, e.g. {@code #7 p2 READ k -> "v3" @n2 idx=41 val=37 [10, 25]};
+   * served fields appear only when known.
+   */
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder().append('#').append(id).append(' ').append(process)
@@ -88,6 +127,7 @@ public record Op(
       }
     }
     if (outcome != Outcome.OK) b.append(' ').append(outcome);
+    b.append(served.describe());
     b.append(" [").append(invokeNanos).append(", ")
         .append(completeNanos == Long.MAX_VALUE ? "open" : Long.toString(completeNanos)).append(']');
     return b.toString();

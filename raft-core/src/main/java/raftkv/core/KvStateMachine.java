@@ -51,6 +51,9 @@ final class KvStateMachine extends StateMachineAdapter {
 
   private volatile long term;
   private volatile boolean leader;
+  // Set in onLeaderStart, cleared only in onStartFollowing (never in onLeaderStop): what an
+  // old leader that never heard of its successor believes. See RaftNode.believesLeader.
+  private volatile boolean believesLeader;
 
   KvStateMachine(String nodeId, KvStore store) {
     this.nodeId = nodeId;
@@ -68,6 +71,10 @@ final class KvStateMachine extends StateMachineAdapter {
 
   boolean isLeader() {
     return leader;
+  }
+
+  boolean believesLeader() {
+    return believesLeader;
   }
 
   void addAppliedListener(LongConsumer listener) {
@@ -222,6 +229,7 @@ final class KvStateMachine extends StateMachineAdapter {
   public void onLeaderStart(long term) {
     this.term = term;
     this.leader = true;
+    this.believesLeader = true;
     LOG.info("node {}: became leader in term {}", nodeId, term);
   }
 
@@ -234,6 +242,7 @@ final class KvStateMachine extends StateMachineAdapter {
   @Override
   public void onStartFollowing(LeaderChangeContext ctx) {
     this.term = ctx.getTerm();
+    this.believesLeader = false;
     LOG.info("node {}: following leader {} in term {}", nodeId, ctx.getLeaderId(), ctx.getTerm());
   }
 

@@ -240,13 +240,39 @@ public final class KvStore implements AutoCloseable {
   }
 
   /**
-   * A digest of the replicated state (user data and the exactly-once table) and the index
-   * it is at. Two replicas at the same index must have the same digest.
+   * A digest of the replicated state and the index it is at. Two replicas at the same index
+   * must have the same digest. As {@link #digest}, in the shape older callers use.
    */
   public IndexedRead<String> stateHash() throws RocksDBException {
+    StateDigest digest = digest();
+    return new IndexedRead<>(digest.sha256(), digest.appliedIndex());
+  }
+
+  /**
+   * Hashes, from one RocksDB snapshot (so the index and the data agree), everything apply
+   * writes and that must therefore be identical on every replica at the same applied index:
+   * <ul>
+   *   <li>user keys with their stored values (value, version, create index);
+   *   <li>the exactly-once table ({@code dedup} and {@code clients}): apply answers retries
+   *       from it and prunes it by rules that depend on the log alone, and it travels in
+   *       snapshots, so it is replicated state, not a cache;
+   *   <li>member records ({@code members}), written by apply from the log;
+   *   <li>the highest proposer timestamp seen, which drives the table's expiry.
+   * </ul>
+   * The applied index itself is reported beside the hash, not in it (an undecodable entry
+   * advances it without changing state). Nothing node-local is in this store: the Raft log,
+   * its metadata and snapshots live in jraft's directories.
+   *
+   * <p>Values are hashed as stored bytes; every replica writes them with the same code (or
+   * receives them in a snapshot), so equal state gives equal bytes. Each key and value is
+   * length-prefixed and each family closed by a marker, so no two states hash alike by
+   * concatenation. Scans the whole store; safe from any thread.
+   */
+  public StateDigest digest() throws RocksDBException {
     lock.readLock().lock();
     try (SnapshotView view = new SnapshotView()) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      long keys = 0;
       for (ColumnFamilyHandle family : List.of(data, dedup, clients, members)) {
         try (RocksIterator it = db.newIterator(family, view.readOptions)) {
           for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -254,12 +280,17 @@ public final class KvStore implements AutoCloseable {
             digest.update(it.key());
             digest.update(ByteBuffer.allocate(4).putInt(it.value().length).array());
             digest.update(it.value());
+            if (family == data) {
+              keys++;
+            }
           }
           it.status();
         }
         digest.update((byte) 0xff);
       }
-      return new IndexedRead<>(HexFormat.of().formatHex(digest.digest()), view.appliedIndex());
+      byte[] maxProposedAt = db.get(meta, view.readOptions, MAX_PROPOSED_AT_KEY);
+      digest.update(maxProposedAt == null ? new byte[8] : maxProposedAt);
+      return new StateDigest(HexFormat.of().formatHex(digest.digest()), keys, view.appliedIndex());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     } finally {

@@ -91,19 +91,24 @@ public final class RaftNode implements AutoCloseable {
   private final KvStore store;
   private final KvStateMachine stateMachine;
   private final RaftGroupService service;
+  private final RaftTransport transport;
   private final Node node;
   private volatile boolean listedByLeader;
 
   private RaftNode(RaftNodeOptions options, KvStore store, KvStateMachine stateMachine,
-      RaftGroupService service, Node node) {
+      RaftGroupService service, RaftTransport transport, Node node) {
     this.options = options;
     this.store = store;
     this.stateMachine = stateMachine;
     this.service = service;
+    this.transport = transport;
     this.node = node;
   }
 
-  /** Opens the store and starts the jraft node, with its Raft transport listening. */
+  /**
+   * Opens the store and starts the jraft node, with its Raft transport listening on
+   * {@link RaftNodeOptions#listenAddress()}.
+   */
   public static RaftNode start(RaftNodeOptions options) {
     options.validate();
     Path raftDir = options.dataDir().resolve("raft");
@@ -144,7 +149,10 @@ public final class RaftNode implements AutoCloseable {
     nodeOptions.setRaftOptions(raftOptions);
 
     PeerId self = PeerId.parsePeer(options.raftAddress());
-    RaftGroupService service = new RaftGroupService(GROUP_ID, self, nodeOptions);
+    // Always the 4-argument form, so the node owns its transport's executors; with no
+    // listen address it is the server jraft's 3-argument form would build on the identity.
+    RaftTransport transport = RaftTransport.create(options.listenAddress(), nodeOptions);
+    RaftGroupService service = new RaftGroupService(GROUP_ID, self, nodeOptions, transport.server);
     Node node;
     try {
       node = service.start();
@@ -164,15 +172,21 @@ public final class RaftNode implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
+      transport.abandon();
       NodeManager.getInstance().removeAddress(self.getEndpoint());
       store.close();
       throw new IllegalStateException("cannot start the Raft node on " + options.raftAddress()
-          + ": " + e.getMessage(), e);
+          + listening(options) + ": " + e.getMessage(), e);
     }
-    LOG.info("node {} started: raft {} as {}, voters {}, learners {}", options.nodeId(),
-        options.raftAddress(), options.isLearner() ? "learner" : "voter", options.voters(),
-        options.learners());
-    return new RaftNode(options, store, fsm, service, node);
+    LOG.info("node {} started: raft {}{} as {}, voters {}, learners {}", options.nodeId(),
+        options.raftAddress(), listening(options), options.isLearner() ? "learner" : "voter",
+        options.voters(), options.learners());
+    return new RaftNode(options, store, fsm, service, transport, node);
+  }
+
+  private static String listening(RaftNodeOptions options) {
+    return options.listenAddress().equals(options.raftAddress())
+        ? "" : " (listening on " + options.listenAddress() + ")";
   }
 
   private static List<PeerId> peers(List<String> addresses) {
@@ -246,6 +260,22 @@ public final class RaftNode implements AutoCloseable {
 
   public boolean isLeader() {
     return node.isLeader();
+  }
+
+  /**
+   * Whether this node thinks it still leads: true from its state machine's
+   * {@code onLeaderStart} until {@code onStartFollowing}, when it hears of another leader.
+   * Unlike {@link #isLeader} it stays true after jraft steps down (lost quorum, shutdown of
+   * the others): it models a paused or isolated old leader that does not know it was deposed.
+   * Only a read path broken on purpose for checker tests may act on it.
+   */
+  public boolean believesLeader() {
+    return stateMachine.believesLeader();
+  }
+
+  /** Whether this node's current configuration lists it as a learner. */
+  public boolean isLearner() {
+    return learners().contains(options.raftAddress());
   }
 
   /** The current leader's raft address, or {@code null} when none is known. */
@@ -322,6 +352,20 @@ public final class RaftNode implements AutoCloseable {
     return peers.stream().map(p -> p.getEndpoint().toString()).toList();
   }
 
+  /**
+   * A digest of the replicated state ({@link KvStore#digest}) at this node's applied index,
+   * configuration entries included. Scans the whole store: call it off latency-sensitive
+   * threads. Safe from any thread.
+   */
+  public StateDigest digest() throws RocksDBException {
+    // Read before the snapshot: every entry up to it is applied when the snapshot is taken,
+    // so any above the store's own index are configuration entries, which change no data.
+    long applied = appliedIndex();
+    StateDigest stored = store.digest();
+    return applied > stored.appliedIndex()
+        ? new StateDigest(stored.sha256(), stored.keys(), applied) : stored;
+  }
+
   /** Called after every batch the store applies, on the state machine thread; keep it quick. */
   public void addAppliedListener(LongConsumer listener) {
     stateMachine.addAppliedListener(listener);
@@ -396,12 +440,14 @@ public final class RaftNode implements AutoCloseable {
   @Override
   public void close() {
     stateMachine.resumeApply();
+    // Stops the Raft RPC server too: RaftGroupService owns it (it is not shared).
     service.shutdown();
     try {
       service.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    transport.close();
     store.close();
     LOG.info("node {} stopped", options.nodeId());
   }

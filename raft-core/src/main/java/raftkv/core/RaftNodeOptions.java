@@ -8,7 +8,9 @@ import java.util.List;
  * the rule of the first problem it finds.
  *
  * @param nodeId the operator's name for this node (used in logs and statuses)
- * @param raftAddress host:port of this node's Raft (Bolt) transport; its jraft peer id
+ * @param raftAddress host:port of this node's Raft identity, its jraft peer id: the address
+ *     the other nodes send to and the one the voters and learners lists name. The host may be
+ *     a name; jraft keeps it as written and Bolt resolves it when it connects.
  * @param dataDir holds {@code raft/} (log, metadata, snapshots) and {@code kv/} (the store)
  * @param voters raft addresses of the initial voting members, this node included if it votes;
  *     every node of a group must be started with the same voters and learners
@@ -20,6 +22,11 @@ import java.util.List;
  * @param snapshotIntervalSecs how often a snapshot is taken (when there are new entries);
  *     the log is truncated up to the previous snapshot
  * @param store RocksDB and exactly-once table settings
+ * @param raftListenAddress host:port the Raft RPC server binds; empty (or null) means
+ *     {@code raftAddress}. Differs from it when something forwards the identity address to
+ *     this node, such as the chaos tool's per-link fault proxies. Bolt binds every interface
+ *     on this port (its host part is not used for binding), so two nodes on one machine need
+ *     different listen ports, and the identity port stays free for the forwarder.
  */
 public record RaftNodeOptions(
     String nodeId,
@@ -30,7 +37,8 @@ public record RaftNodeOptions(
     int electionTimeoutMs,
     int heartbeatFactor,
     int snapshotIntervalSecs,
-    StoreOptions store) {
+    StoreOptions store,
+    String raftListenAddress) {
 
   public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
   /**
@@ -45,6 +53,20 @@ public record RaftNodeOptions(
   public RaftNodeOptions {
     voters = List.copyOf(voters);
     learners = List.copyOf(learners);
+    raftListenAddress = raftListenAddress == null ? "" : raftListenAddress;
+  }
+
+  /** Options whose Raft RPC server listens on the identity address. */
+  public RaftNodeOptions(String nodeId, String raftAddress, Path dataDir, List<String> voters,
+      List<String> learners, int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs,
+      StoreOptions store) {
+    this(nodeId, raftAddress, dataDir, voters, learners, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, store, "");
+  }
+
+  /** The address the Raft RPC server binds: {@code raftListenAddress}, else the identity. */
+  public String listenAddress() {
+    return raftListenAddress.isEmpty() ? raftAddress : raftListenAddress;
   }
 
   /** Throws {@link IllegalArgumentException} naming the first invalid field. */
@@ -53,6 +75,9 @@ public record RaftNodeOptions(
       throw new IllegalArgumentException("nodeId must be non-empty");
     }
     requireHostPort("raftAddress", raftAddress);
+    if (!raftListenAddress.isEmpty()) {
+      requireHostPort("raftListenAddress", raftListenAddress);
+    }
     if (dataDir == null) {
       throw new IllegalArgumentException("dataDir must be set");
     }

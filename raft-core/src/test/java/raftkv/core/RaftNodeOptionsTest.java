@@ -152,4 +152,27 @@ class RaftNodeOptionsTest {
     assertThatThrownBy(() -> new StoreOptions(1, 1, 60_000, 0))
         .hasMessageContaining("maxClients").hasMessageContaining("got 0");
   }
+
+  @Test
+  void theListenAddressDefaultsToTheIdentityAndMustBeHostPortWhenSet() {
+    RaftNodeOptions v = valid();
+    assertThat(v.raftListenAddress()).isEmpty();
+    assertThat(v.listenAddress()).isEqualTo(SELF);
+
+    RaftNodeOptions forwarded = new RaftNodeOptions(v.nodeId(), v.raftAddress(), v.dataDir(),
+        v.voters(), v.learners(), 1000, 10, 3600, v.store(), "0.0.0.0:9081");
+    assertThat(forwarded.validate().listenAddress()).isEqualTo("0.0.0.0:9081");
+    assertThat(new RaftNodeOptions(v.nodeId(), v.raftAddress(), v.dataDir(), v.voters(),
+        v.learners(), 1000, 10, 3600, v.store(), null).listenAddress()).isEqualTo(SELF);
+    assertThatThrownBy(() -> new RaftNodeOptions(v.nodeId(), v.raftAddress(), v.dataDir(),
+        v.voters(), v.learners(), 1000, 10, 3600, v.store(), "9081").validate())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raftListenAddress");
+  }
+
+  @Test
+  void peersMayBeNamedByHostNames() {
+    RaftNodeOptions named = withAddresses("n1:4001", List.of("n1:4001", "n2:4002", "n3:4003"),
+        List.of("l1:4004"));
+    assertThat(named.validate().isLearner()).isFalse();
+  }
 }

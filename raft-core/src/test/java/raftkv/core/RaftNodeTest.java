@@ -142,4 +142,58 @@ class RaftNodeTest {
     RaftNode started = startAndAwaitLeadership(options);
     assertThat(started.store().appliedIndex()).isZero();
   }
+
+  private static RaftNodeOptions listeningElsewhere(Path dataDir, int identityPort, int listenPort) {
+    RaftNodeOptions identity = singleVoter(dataDir, identityPort);
+    return new RaftNodeOptions(identity.nodeId(), identity.raftAddress(), dataDir,
+        identity.voters(), identity.learners(), 1000, 10, 3600, identity.store(),
+        "127.0.0.1:" + listenPort);
+  }
+
+  private static boolean bound(int port) {
+    try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+      return false;
+    } catch (java.io.IOException inUse) {
+      return true;
+    }
+  }
+
+  @Test
+  void aNodeWithAListenAddressBindsThatPortLeavesItsIdentityPortFreeAndReleasesItOnClose()
+      throws Exception {
+    int identityPort = freePort();
+    int listenPort = freePort();
+    RaftNode started = startAndAwaitLeadership(
+        listeningElsewhere(dataDir, identityPort, listenPort));
+
+    assertThat(bound(listenPort)).as("listen port bound").isTrue();
+    assertThat(bound(identityPort)).as("identity port bound").isFalse();
+    // The identity is what the configuration names; the listen address is only where Bolt is.
+    assertThat(started.voters()).containsExactly("127.0.0.1:" + identityPort);
+    assertThat(started.leaderRaftAddress()).isEqualTo("127.0.0.1:" + identityPort);
+    Outcome outcome = proposeAndWait(started,
+        Commands.command(put("k", "v"), "c", 1, 0, System.currentTimeMillis()));
+    assertThat(outcome.getTxn().getSucceeded()).isTrue();
+
+    started.close();
+    node = null;
+    await("the listen port is released").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20)).until(() -> !bound(listenPort));
+  }
+
+  @Test
+  void aStartWhoseListenPortIsTakenFailsAndReleasesTheStore() throws Exception {
+    int identityPort = freePort();
+    RaftNodeOptions options;
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      RaftNodeOptions busy = listeningElsewhere(dataDir, identityPort, taken.getLocalPort());
+      options = busy;
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+        node = RaftNode.start(busy);
+      }).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("listening on " + busy.raftListenAddress());
+    }
+    RaftNode started = startAndAwaitLeadership(options);
+    assertThat(started.store().appliedIndex()).isZero();
+  }
 }

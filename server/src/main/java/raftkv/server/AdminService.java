@@ -1,12 +1,19 @@
 package raftkv.server;
 
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.rocksdb.RocksDBException;
 import raftkv.core.RaftNode;
+import raftkv.core.StateDigest;
 import raftkv.reads.ReplicaProgress;
 import raftkv.token.SessionToken;
 import java.util.List;
 import raftkv.v1.AddLearnerRequest;
 import raftkv.v1.AdminGrpc;
+import raftkv.v1.DigestRequest;
+import raftkv.v1.DigestResponse;
 import raftkv.v1.MembershipResponse;
 import raftkv.v1.RemoveLearnerRequest;
 import raftkv.v1.internal.Command;
@@ -16,21 +23,43 @@ import raftkv.v1.Role;
 import raftkv.v1.StatusRequest;
 import raftkv.v1.StatusResponse;
 
-/** The Admin service: this node's view of itself and of the group. Thread-safe. */
+/**
+ * The Admin service: this node's view of itself and of the group. Thread-safe; membership
+ * changes answer from jraft's callbacks, a digest from the read executor, so no call holds
+ * a transport thread.
+ */
 final class AdminService extends AdminGrpc.AdminImplBase {
   private final ServerConfig config;
   private final RaftNode node;
   private final Members members;
   private final ReplicaProgress progress;
   private final Errors errors;
+  private final Executor readExecutor;
 
+  /** @param readExecutor runs digests, which scan the whole store */
   AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress,
-      Errors errors) {
+      Errors errors, Executor readExecutor) {
     this.config = config;
     this.node = node;
     this.members = members;
     this.progress = progress;
     this.errors = errors;
+    this.readExecutor = readExecutor;
+  }
+
+  @Override
+  public void digest(DigestRequest request, StreamObserver<DigestResponse> observer) {
+    UnaryCall<DigestResponse> call = new UnaryCall<>(observer, errors);
+    CompletableFuture.supplyAsync(() -> {
+      try {
+        StateDigest digest = node.digest();
+        return DigestResponse.newBuilder().setNodeId(config.nodeId())
+            .setAppliedIndex(digest.appliedIndex()).setStateHash(digest.sha256())
+            .setKeys(digest.keys()).build();
+      } catch (RocksDBException e) {
+        throw new CompletionException(e);
+      }
+    }, readExecutor).whenComplete(call::complete);
   }
 
   @Override

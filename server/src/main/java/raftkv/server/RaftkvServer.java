@@ -5,6 +5,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
@@ -13,12 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.RaftNode;
+import raftkv.reads.BrokenOnPurpose;
 import raftkv.reads.ReadPath;
 import raftkv.reads.ReplicaProgress;
 
 /**
- * One raftkv node process: the Raft node (Bolt transport on its Raft address) and the
- * client API (gRPC on its own address).
+ * One raftkv node process: the Raft node (Bolt transport on its Raft address, or on its
+ * listen address when one is configured) and the client API (gRPC on its own address).
  *
  * <p>Ownership: owns the Raft node, the gRPC server and the read executor; {@link #close}
  * stops them in that order: no new calls, in-flight calls drained, then Raft.
@@ -48,9 +51,21 @@ public final class RaftkvServer implements AutoCloseable {
     this.progress = progress;
   }
 
-  /** Validates the configuration, starts the Raft node, then serves the client API. */
+  /**
+   * Validates the configuration, starts the Raft node, then serves the client API.
+   *
+   * @throws IllegalArgumentException when the configuration is invalid or the
+   *     {@code raftkv.broken} system property names an unknown switch; nothing is started
+   */
   public static RaftkvServer start(ServerConfig config) {
     config.validate();
+    Set<BrokenOnPurpose> broken = EnumSet.noneOf(BrokenOnPurpose.class);
+    broken.addAll(config.broken());
+    broken.addAll(BrokenOnPurpose.fromSystemProperty());
+    if (!broken.isEmpty()) {
+      LOG.warn("BROKEN ON PURPOSE: {} — this node violates its consistency contract; "
+          + "for checker tests only", BrokenOnPurpose.names(broken));
+    }
     RaftNode node = RaftNode.start(config.raftOptions());
     ExecutorService readExecutor = Executors.newFixedThreadPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()), named("raftkv-read-"));
@@ -68,7 +83,7 @@ public final class RaftkvServer implements AutoCloseable {
       }
     });
     Errors errors = new Errors(node, members, config.nodeId(), progress);
-    ReadPath reads = new ReadPath(node, progress, readExecutor);
+    ReadPath reads = new ReadPath(node, progress, readExecutor, broken);
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
     Server grpc = NettyServerBuilder.forAddress(address)
@@ -81,7 +96,7 @@ public final class RaftkvServer implements AutoCloseable {
         // INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
         .maxInboundMessageSize(Math.max(limits.maxRequestBytes() * 4, 8 << 20))
         .addService(new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId()))
-        .addService(new AdminService(config, node, members, progress, errors))
+        .addService(new AdminService(config, node, members, progress, errors, readExecutor))
         .build();
     try {
       grpc.start();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import raftkv.core.RaftNodeOptions;
 import raftkv.core.StoreOptions;
+import raftkv.reads.BrokenOnPurpose;
 
 /**
  * Everything one node needs to start. Immutable; {@link #validate} names the field, the
@@ -24,14 +25,32 @@ import raftkv.core.StoreOptions;
  *     initial-cluster-token); session tokens carry a hash of it and a node refuses tokens of
  *     another cluster. Empty: derived from the initial voters (ids and Raft addresses), which
  *     learners added later share; set it explicitly if voters may change.
+ * @param raftListenAddress where this node's Raft transport listens, if not on its Raft
+ *     address (its identity in {@code peers}); empty: on the identity. For the chaos tool's
+ *     fault proxies, which listen on the identity addresses and forward to these. See
+ *     {@link RaftNodeOptions#raftListenAddress()} (Bolt binds every interface on its port).
+ * @param broken read-admission bugs to switch on, for checker tests only (see
+ *     {@link BrokenOnPurpose}); the server adds those named in the {@code raftkv.broken}
+ *     system property. Empty in any real deployment.
  */
 public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
-    StoreOptions store, String clusterName) {
+    StoreOptions store, String clusterName, String raftListenAddress,
+    Set<BrokenOnPurpose> broken) {
 
   public ServerConfig {
     peers = List.copyOf(peers);
     clusterName = clusterName == null ? "" : clusterName;
+    raftListenAddress = raftListenAddress == null ? "" : raftListenAddress;
+    broken = broken == null ? Set.of() : Set.copyOf(broken);
+  }
+
+  /** A configuration listening on its Raft identity, with nothing broken. */
+  public ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir, int electionTimeoutMs,
+      int heartbeatFactor, int snapshotIntervalSecs, Limits limits, StoreOptions store,
+      String clusterName) {
+    this(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, limits,
+        store, clusterName, "", Set.of());
   }
 
   /** A configuration whose cluster name is derived from its peers. */
@@ -65,17 +84,29 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
 
   public ServerConfig withSnapshotIntervalSecs(int secs) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
-        limits, store, clusterName);
+        limits, store, clusterName, raftListenAddress, broken);
   }
 
   public ServerConfig withElectionTimeoutMs(int ms) {
     return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
-        limits, store, clusterName);
+        limits, store, clusterName, raftListenAddress, broken);
   }
 
   public ServerConfig withLimits(Limits newLimits) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, newLimits, store, clusterName);
+        snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken);
+  }
+
+  /** This configuration with the Raft transport listening on {@code hostPort} ("" = identity). */
+  public ServerConfig withRaftListenAddress(String hostPort) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, hostPort, broken);
+  }
+
+  /** This configuration with {@code switches} broken on purpose (tests only). */
+  public ServerConfig withBroken(Set<BrokenOnPurpose> switches) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, switches);
   }
 
   /** This node's own entry in {@code peers}. */
@@ -105,7 +136,11 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     if (peers.stream().noneMatch(p -> !p.learner())) {
       throw new IllegalArgumentException("peers must include at least one voter");
     }
-    self();
+    PeerSpec self = self();
+    if (raftListenAddress.equals(self.grpcAddress())) {
+      throw new IllegalArgumentException("raftListenAddress " + raftListenAddress
+          + " is this node's gRPC address too");
+    }
     limits.validate();
     raftOptions().validate();
     return this;
@@ -124,6 +159,6 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     return new RaftNodeOptions(nodeId, self().raftAddress(), dataDir,
         peers.stream().filter(p -> !p.learner()).map(PeerSpec::raftAddress).toList(),
         peers.stream().filter(PeerSpec::learner).map(PeerSpec::raftAddress).toList(),
-        electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, store);
+        electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, store, raftListenAddress);
   }
 }

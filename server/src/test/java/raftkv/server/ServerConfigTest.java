@@ -215,4 +215,43 @@ class ServerConfigTest {
     assertThat(raft.snapshotIntervalSecs()).isEqualTo(60);
     assertThat(raft.heartbeatFactor()).isEqualTo(RaftNodeOptions.DEFAULT_HEARTBEAT_FACTOR);
   }
+
+  @Test
+  void peersNamedByHostNamesValidateAndKeepTheirNamesAsRaftIdentities() {
+    List<PeerSpec> named = List.of(PeerSpec.parse("n1=n1:4001/127.0.0.1:9001"),
+        PeerSpec.parse("n2=n2:4002/127.0.0.1:9002"), PeerSpec.parse("n3=n3:4003/127.0.0.1:9003"));
+
+    RaftNodeOptions raft = ServerConfig.of("n2", named, DATA).validate().raftOptions();
+
+    assertThat(raft.raftAddress()).isEqualTo("n2:4002");
+    assertThat(raft.voters()).containsExactly("n1:4001", "n2:4002", "n3:4003");
+    // Derived from names as written, so every node computes the same id without resolving.
+    assertThat(ServerConfig.of("n1", named, DATA).clusterId())
+        .isEqualTo(ServerConfig.of("n3", named, DATA).clusterId());
+  }
+
+  @Test
+  void aRaftListenAddressReachesTheRaftOptionsAndLeavesTheIdentityAndClusterIdAlone() {
+    ServerConfig plain = ServerConfig.of("n2", List.of(N1, N2, N3), DATA);
+    ServerConfig forwarded = plain.withRaftListenAddress("127.0.0.1:5002").validate();
+
+    assertThat(plain.raftOptions().listenAddress()).isEqualTo("127.0.0.1:7002");
+    assertThat(forwarded.raftOptions().raftAddress()).isEqualTo("127.0.0.1:7002");
+    assertThat(forwarded.raftOptions().listenAddress()).isEqualTo("127.0.0.1:5002");
+    assertThat(forwarded.clusterId()).isEqualTo(plain.clusterId());
+    // The other withers keep it.
+    assertThat(forwarded.withElectionTimeoutMs(2000).raftListenAddress())
+        .isEqualTo("127.0.0.1:5002");
+  }
+
+  @Test
+  void aRaftListenAddressThatIsNotHostPortOrIsTheGrpcAddressIsRefused() {
+    ServerConfig config = ServerConfig.of("n2", List.of(N1, N2, N3), DATA);
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> config.withRaftListenAddress("5002").validate())
+        .withMessageContaining("raftListenAddress");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> config.withRaftListenAddress("127.0.0.1:9002").validate())
+        .withMessageContaining("gRPC address");
+  }
 }

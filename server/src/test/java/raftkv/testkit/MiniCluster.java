@@ -29,6 +29,9 @@ import raftkv.server.ServerConfig;
  */
 public final class MiniCluster implements AutoCloseable {
   public static final Duration LEADER_TIMEOUT = Duration.ofSeconds(30);
+  private static final String LOOPBACK = "127.0.0.1";
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final Map<String, ServerConfig> configs = new LinkedHashMap<>();
   private final Map<String, RaftkvServer> running = new LinkedHashMap<>();
@@ -54,13 +57,27 @@ public final class MiniCluster implements AutoCloseable {
    */
   public static MiniCluster start(int voters, int learners, Path baseDir,
       UnaryOperator<ServerConfig> customize) {
+    return start(voters, learners, baseDir, LOOPBACK, customize);
+  }
+
+  /**
+   * As {@link #start(int, int, Path, UnaryOperator)}, with every node's Raft identity on
+   * {@code raftHost} (a free port each; gRPC stays on 127.0.0.1). A name such as "localhost"
+   * exercises host-name identities; with {@link ServerConfig#withRaftListenAddress} in
+   * {@code customize}, a test can put a forwarder on each identity. {@code customize} runs
+   * just before its node starts, in id order.
+   */
+  public static MiniCluster start(int voters, int learners, Path baseDir, String raftHost,
+      UnaryOperator<ServerConfig> customize) {
     MiniCluster cluster = new MiniCluster();
     List<PeerSpec> peers = new ArrayList<>();
     for (int i = 1; i <= voters; i++) {
-      peers.add(new PeerSpec("n" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), false));
+      peers.add(new PeerSpec("n" + i, raftHost + ":" + freePort(), LOOPBACK + ":" + freePort(),
+          false));
     }
     for (int i = 1; i <= learners; i++) {
-      peers.add(new PeerSpec("l" + i, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), true));
+      peers.add(new PeerSpec("l" + i, raftHost + ":" + freePort(), LOOPBACK + ":" + freePort(),
+          true));
     }
     try {
       for (PeerSpec peer : peers) {
@@ -76,12 +93,20 @@ public final class MiniCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * A port free now and never handed out before in this JVM: the kernel may offer a port it
+   * just released again, and two nodes of one cluster given the same port fail validation.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        socket.setReuseAddress(true);
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 

@@ -1,0 +1,148 @@
+package raftkv.chaos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.client.KvClient;
+import raftkv.history.FinalValue;
+import raftkv.history.History;
+import raftkv.history.HistoryRecorder;
+import raftkv.history.ReplicaState;
+import raftkv.v1.Consistency;
+import raftkv.v1.GetResponse;
+
+/**
+ * One chaos run, start to verdict: starts a {@link ChaosCluster}, runs the recorded {@link
+ * Workload} while the {@link Nemesis} injects faults for the run's duration, heals everything,
+ * lets the workload run a little longer on the healed cluster, reads the final state of every
+ * key linearizably, waits for every replica to reach the same applied index and collects their
+ * state hashes, then runs every checker ({@link Checks}).
+ *
+ * <p>Not thread-safe: one run per instance, on the calling thread (plus the workload's and the
+ * cluster's own threads, all stopped before {@link #run} returns).
+ */
+public final class ChaosRun {
+  private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
+  private static final Duration RECOVERY = Duration.ofSeconds(3);
+  private static final Duration CONVERGENCE_WAIT = Duration.ofSeconds(60);
+
+  private ChaosRun() {}
+
+  /**
+   * Runs one chaos run in {@code dir} (created if missing; its contents are the nodes' data
+   * and logs, left for inspection). {@code progress} receives one line per phase.
+   *
+   * @throws IllegalStateException if the cluster cannot be started or never recovers
+   */
+  public static ChaosReport run(ChaosOptions options, NodeLauncher launcher, Path dir,
+      Consumer<String> progress) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Random random = new Random(options.seed());
+    progress.accept("starting " + options.voters() + " voters + " + options.learners()
+        + " learners behind fault proxies in " + dir);
+    try (ChaosCluster cluster = ChaosCluster.start(dir, launcher, options, random)) {
+      long startNanos = System.nanoTime();
+      LongSupplier elapsedMs = () -> (System.nanoTime() - startNanos) / 1_000_000;
+      HistoryRecorder recorder = new HistoryRecorder();
+      Workload workload = new Workload(cluster, options, recorder,
+          new KeySchedule(options.keysPerEpoch(), options.epoch().toMillis(), elapsedMs));
+      Nemesis nemesis = new Nemesis(cluster, options, random, elapsedMs);
+      progress.accept("running " + options.sessions() + " sessions + " 
+          + cluster.initialMembers().size() + " pinned readers for "
+          + options.duration().toSeconds() + " s with faults " + Fault.names(options.faults())
+          + " (seed " + options.seed() + ")");
+      workload.start();
+      try {
+        nemesis.run(options.duration().toMillis());
+        cluster.healAll();
+        if (cluster.awaitLeader(Duration.ofSeconds(60)).isEmpty()) {
+          throw new IllegalStateException("no leader within 60 s after healing; logs in " + dir);
+        }
+        Thread.sleep(RECOVERY.toMillis()); // the healed cluster under load, recorded too
+      } finally {
+        workload.stop();
+      }
+      long workloadMs = elapsedMs.getAsLong();
+      History history = recorder.history();
+      writeHistory(history, dir.resolve("history.txt"));
+      progress.accept("workload stopped after " + workloadMs / 1000 + " s: " + history.ops().size()
+          + " operations recorded, " + nemesis.events().size() + " faults injected; checking");
+      Map<String, FinalValue> finalState = finalState(cluster, history);
+      List<ReplicaState> replicas = converge(cluster);
+      return Checks.run(options, history, finalState, replicas, nemesis.events(), workloadMs);
+    }
+  }
+
+  /** One op per line, for reading a violation in context. */
+  private static void writeHistory(History history, Path file) throws IOException {
+    try (var out = Files.newBufferedWriter(file)) {
+      for (raftkv.history.Op op : history.ops()) {
+        out.write(op.toString());
+        out.newLine();
+      }
+    }
+  }
+
+  /** Every key of the history, read LINEARIZABLE from the healed cluster. */
+  private static Map<String, FinalValue> finalState(ChaosCluster cluster, History history) {
+    Map<String, FinalValue> out = new HashMap<>();
+    try (KvClient client = KvClient.builder()
+        .endpoints(cluster.initialMembers().stream().map(n -> n.grpcAddress).toList())
+        .defaultDeadline(Duration.ofSeconds(30)).build()) {
+      for (String key : new TreeSet<>(history.byKey().keySet())) {
+        GetResponse response = client.blocking().get(key, Consistency.LINEARIZABLE);
+        if (response.getFound()) {
+          out.put(key, new FinalValue(response.getKv().getValue().toStringUtf8(),
+              response.getKv().getVersion()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Waits until every initial member reports the same applied index, then returns each one's
+   * state hash; after {@link #CONVERGENCE_WAIT} returns what they report (the convergence
+   * checker then names the difference).
+   */
+  private static List<ReplicaState> converge(ChaosCluster cluster) throws InterruptedException {
+    long deadline = System.nanoTime() + CONVERGENCE_WAIT.toNanos();
+    List<ReplicaState> states = List.of();
+    while (System.nanoTime() < deadline) {
+      states = digests(cluster);
+      boolean allAnswered = states.size() == cluster.initialMembers().size();
+      if (allAnswered && states.stream().map(ReplicaState::appliedIndex).distinct().count() == 1) {
+        return states;
+      }
+      Thread.sleep(200); // replicas still applying: poll their digests again
+    }
+    LOG.warn("replicas did not reach one applied index within {} s: {}",
+        CONVERGENCE_WAIT.toSeconds(), states);
+    return states;
+  }
+
+  private static List<ReplicaState> digests(ChaosCluster cluster) {
+    List<ReplicaState> states = new ArrayList<>();
+    for (ChaosNode node : cluster.initialMembers()) {
+      cluster.digest(node).ifPresent(d ->
+          states.add(new ReplicaState(node.id, d.getAppliedIndex(), d.getStateHash())));
+    }
+    return states;
+  }
+
+  /** Deletes a run directory and everything in it. */
+  public static void deleteTree(Path root) throws IOException {
+    ChaosCluster.deleteTree(root);
+  }
+}

@@ -1,0 +1,142 @@
+package raftkv.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import raftkv.chaos.ChaosOptions;
+import raftkv.chaos.ChaosReport;
+import raftkv.chaos.ChaosRun;
+import raftkv.chaos.Fault;
+import raftkv.chaos.NodeLauncher;
+
+/**
+ * {@code raftkv chaos}: a local cluster of node processes behind fault proxies, a recorded
+ * workload at every read level while faults are injected, then every history checker. The
+ * run itself is {@link ChaosRun}.
+ */
+@Command(name = "chaos", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Start a local cluster (3 voters + 2 learners by default) whose Raft traffic "
+        + "runs through one TCP proxy per link, run client sessions that read at LINEARIZABLE, "
+        + "SESSION, BOUNDED_STALENESS and EVENTUAL and write unique values while faults are "
+        + "injected, then check the recorded history: linearizability per key, the four session "
+        + "guarantees, consistent prefix, bounded staleness, no acknowledged write lost, and "
+        + "that every replica ends with the same state at the same index.",
+        "Faults: kill (SIGKILL + restart of leader, follower, learner), pause (SIGSTOP longer "
+            + "than the election timeout), partition (isolated leader, isolated learner, "
+            + "minority/majority split), delay, drop, snapshot (a replica must install a "
+            + "snapshot), membership (add and remove a learner under load), restart (every "
+            + "node killed at once and replayed).",
+        "Exit status 3 if any check found a violation or a write was lost; 1 if the run "
+            + "could not be completed."})
+final class ChaosCommand implements Callable<Integer> {
+  @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
+      description = "How long faults are injected (default ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(names = "--faults", defaultValue = "all",
+      description = "Comma-separated fault kinds, or all (default ${DEFAULT-VALUE}): "
+          + "kill,pause,partition,delay,drop,snapshot,membership,restart.")
+  String faults;
+
+  @Option(names = "--seed", description = "Seed of the workload and the fault schedule "
+      + "(default: the clock; printed).")
+  Long seed;
+
+  @Option(names = "--voters", defaultValue = "3", description = "3 or 5 (default ${DEFAULT-VALUE}).")
+  int voters;
+
+  @Option(names = "--learners", defaultValue = "2", description = "0..4 (default ${DEFAULT-VALUE}).")
+  int learners;
+
+  @Option(names = "--sessions", defaultValue = "12",
+      description = "Client sessions, one operation in flight each (default ${DEFAULT-VALUE}).")
+  int sessions;
+
+  @Option(names = "--fault-hold", defaultValue = "3s", converter = DurationConverter.class,
+      description = "How long each fault lasts (default ${DEFAULT-VALUE}).")
+  Duration faultHold;
+
+  @Option(names = "--quiet", defaultValue = "1s", converter = DurationConverter.class,
+      description = "Time without a fault between two faults (default ${DEFAULT-VALUE}).")
+  Duration quiet;
+
+  @Option(names = "--snapshot-interval-s", defaultValue = "5",
+      description = "The nodes' snapshot interval: snapshots are taken and installed under load "
+          + "(default ${DEFAULT-VALUE}).")
+  int snapshotIntervalSecs;
+
+  @Option(names = "--dir", paramLabel = "DIR",
+      description = "Keep the nodes' data and logs here (default: a temporary directory, "
+          + "deleted after a clean run and kept after a failed one).")
+  Path dir;
+
+  @Option(names = "--heap", defaultValue = LocalCluster.DEFAULT_HEAP,
+      description = "Each node's -Xmx (default ${DEFAULT-VALUE}).")
+  String heap;
+
+  @Option(names = "--json", paramLabel = "FILE",
+      description = "Also write the report as JSON to FILE ('-' = stdout; progress then goes "
+          + "to stderr).")
+  String json;
+
+  @Option(names = "--broken", hidden = true, split = ",",
+      description = "Test only: consistency bugs switched on in every node "
+          + "(learner-ignores-token, stale-leader-reads), to prove the checkers catch them.")
+  List<String> broken = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    ChaosOptions options;
+    try {
+      ChaosOptions defaults = ChaosOptions.of(duration, Fault.parseList(faults),
+          seed != null ? seed : System.currentTimeMillis());
+      options = new ChaosOptions(voters, learners, duration, defaults.faults(), defaults.seed(),
+          sessions, faultHold, quiet, defaults.electionTimeoutMs(), snapshotIntervalSecs,
+          defaults.keysPerEpoch(), defaults.epoch(), defaults.boundMs(), broken);
+    } catch (IllegalArgumentException e) {
+      System.err.println("raftkv chaos: " + e.getMessage());
+      return 2;
+    }
+    boolean jsonToStdout = "-".equals(json);
+    PrintStream progress = jsonToStdout ? System.err : System.out;
+    boolean temporary = dir == null;
+    Path runDir = temporary ? Files.createTempDirectory("raftkv-chaos-") : dir;
+    ChaosReport report;
+    try {
+      report = ChaosRun.run(options, launcher(), runDir, progress::println);
+    } catch (IllegalStateException e) {
+      System.err.println("raftkv chaos: " + e.getMessage() + " (data and logs kept in " + runDir
+          + ")");
+      return 1;
+    }
+    progress.print(report.text());
+    if (jsonToStdout) {
+      System.out.println(report.toJson());
+    } else if (json != null) {
+      Files.writeString(Path.of(json), report.toJson());
+      progress.println("report written to " + json);
+    }
+    if (!report.passed()) {
+      System.err.println("raftkv chaos: violations found; node data and logs kept in " + runDir);
+      return 3;
+    }
+    if (temporary) {
+      raftkv.chaos.ChaosRun.deleteTree(runDir);
+    }
+    return 0;
+  }
+
+  private NodeLauncher launcher() {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap));
+    jvm.addAll(LocalCluster.jvmOptions(LocalCluster.DEFAULT_JVM_OPTIONS));
+    jvm.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path")));
+    return new NodeLauncher(LocalCluster.javaBinary(), jvm,
+        List.of(Raftkv.class.getName(), "server"));
+  }
+}
