@@ -52,36 +52,52 @@ public final class ChaosRun {
     progress.accept("starting " + options.voters() + " voters + " + options.learners()
         + " learners behind fault proxies in " + dir);
     try (ChaosCluster cluster = ChaosCluster.start(dir, launcher, options, random)) {
-      long startNanos = System.nanoTime();
-      LongSupplier elapsedMs = () -> (System.nanoTime() - startNanos) / 1_000_000;
-      HistoryRecorder recorder = new HistoryRecorder();
-      Workload workload = new Workload(cluster, options, recorder,
-          new KeySchedule(options.keysPerEpoch(), options.epoch().toMillis(), elapsedMs));
-      Nemesis nemesis = new Nemesis(cluster, options, random, elapsedMs);
-      progress.accept("running " + options.sessions() + " sessions + " 
-          + cluster.initialMembers().size() + " pinned readers for "
-          + options.duration().toSeconds() + " s with faults " + Fault.names(options.faults())
-          + " (seed " + options.seed() + ")");
-      workload.start();
+      // Ctrl-C or SIGTERM must not leave node processes behind.
+      Thread stopNodes = new Thread(cluster::close, "chaos-stop-nodes");
+      Runtime.getRuntime().addShutdownHook(stopNodes);
       try {
-        nemesis.run(options.duration().toMillis());
-        cluster.healAll();
-        if (cluster.awaitLeader(Duration.ofSeconds(60)).isEmpty()) {
-          throw new IllegalStateException("no leader within 60 s after healing; logs in " + dir);
-        }
-        Thread.sleep(RECOVERY.toMillis()); // the healed cluster under load, recorded too
+        return measure(options, cluster, random, dir, progress);
       } finally {
-        workload.stop();
+        try {
+          Runtime.getRuntime().removeShutdownHook(stopNodes);
+        } catch (IllegalStateException shuttingDown) {
+          // The hook is running already.
+        }
       }
-      long workloadMs = elapsedMs.getAsLong();
-      History history = recorder.history();
-      writeHistory(history, dir.resolve("history.txt"));
-      progress.accept("workload stopped after " + workloadMs / 1000 + " s: " + history.ops().size()
-          + " operations recorded, " + nemesis.events().size() + " faults injected; checking");
-      Map<String, FinalValue> finalState = finalState(cluster, history);
-      List<ReplicaState> replicas = converge(cluster);
-      return Checks.run(options, history, finalState, replicas, nemesis.events(), workloadMs);
     }
+  }
+
+  private static ChaosReport measure(ChaosOptions options, ChaosCluster cluster, Random random,
+      Path dir, Consumer<String> progress) throws IOException, InterruptedException {
+    long startNanos = System.nanoTime();
+    LongSupplier elapsedMs = () -> (System.nanoTime() - startNanos) / 1_000_000;
+    HistoryRecorder recorder = new HistoryRecorder();
+    Workload workload = new Workload(cluster, options, recorder,
+        new KeySchedule(options.keysPerEpoch(), options.epoch().toMillis(), elapsedMs));
+    Nemesis nemesis = new Nemesis(cluster, options, random, elapsedMs);
+    progress.accept("running " + options.sessions() + " sessions + " 
+        + cluster.initialMembers().size() + " pinned readers for "
+        + options.duration().toSeconds() + " s with faults " + Fault.names(options.faults())
+        + " (seed " + options.seed() + ")");
+    workload.start();
+    try {
+      nemesis.run(options.duration().toMillis());
+      cluster.healAll();
+      if (cluster.awaitLeader(Duration.ofSeconds(60)).isEmpty()) {
+        throw new IllegalStateException("no leader within 60 s after healing; logs in " + dir);
+      }
+      Thread.sleep(RECOVERY.toMillis()); // the healed cluster under load, recorded too
+    } finally {
+      workload.stop();
+    }
+    long workloadMs = elapsedMs.getAsLong();
+    History history = recorder.history();
+    writeHistory(history, dir.resolve("history.txt"));
+    progress.accept("workload stopped after " + workloadMs / 1000 + " s: " + history.ops().size()
+        + " operations recorded, " + nemesis.events().size() + " faults injected; checking");
+    Map<String, FinalValue> finalState = finalState(cluster, history);
+    List<ReplicaState> replicas = converge(cluster);
+    return Checks.run(options, history, finalState, replicas, nemesis.events(), workloadMs);
   }
 
   /** One op per line, for reading a violation in context. */

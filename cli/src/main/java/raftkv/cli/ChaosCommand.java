@@ -73,7 +73,7 @@ final class ChaosCommand implements Callable<Integer> {
 
   @Option(names = "--dir", paramLabel = "DIR",
       description = "Keep the nodes' data and logs here (default: a temporary directory, "
-          + "deleted after a clean run and kept after a failed one).")
+          + "deleted after a clean run, kept after a failed or interrupted one).")
   Path dir;
 
   @Option(names = "--heap", defaultValue = LocalCluster.DEFAULT_HEAP,

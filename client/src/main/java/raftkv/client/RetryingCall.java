@@ -86,6 +86,9 @@ final class RetryingCall<Req, Resp> {
   // Nodes visited since the last backoff: a hint to one of them is a cycle, not news.
   private final Set<String> visitedSinceBackoff = new HashSet<>();
   private int attempts;
+  // The current attempt's deadline: the call's, or sooner under the attempt timeout. A
+  // DEADLINE_EXCEEDED before it passed came from the server and is final.
+  private volatile Deadline attemptDeadline;
   private int backoffs;
   // The last failure other than running out of time: what explains a deadline failure.
   private Throwable lastRefusal;
@@ -150,7 +153,7 @@ final class RetryingCall<Req, Resp> {
     Req sent;
     try {
       sent = shaper.forAttempt(request, target, deadline.timeRemaining(TimeUnit.NANOSECONDS));
-      Deadline attemptDeadline = deadline;
+      attemptDeadline = deadline;
       long attemptLimit = dispatcher.attemptTimeoutNanos();
       if (attemptLimit > 0) {
         attemptDeadline = deadline.minimum(Deadline.after(attemptLimit, TimeUnit.NANOSECONDS));
@@ -251,7 +254,7 @@ final class RetryingCall<Req, Resp> {
       case DEADLINE_EXCEEDED -> {
         if (deadline.isExpired()) {
           fail(KvException.deadline(timeout, attempts, tried, lastRefusal, failure));
-        } else if (dispatcher.attemptTimeoutNanos() > 0) {
+        } else if (attemptDeadline != deadline && attemptDeadline.isExpired()) {
           // The attempt's own limit: the node neither answered nor refused (paused, cut
           // off). Try elsewhere, as if it were unreachable.
           lastRefusal = failure;

@@ -1,0 +1,87 @@
+package raftkv.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import raftkv.history.FinalValue;
+import raftkv.history.History;
+import raftkv.history.ReadLevel;
+import raftkv.history.ReplicaState;
+import raftkv.history.Served;
+
+/** The report of a run, built from a recorded history through every checker. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class ChaosReportTest {
+  private final ChaosOptions options =
+      ChaosOptions.of(Duration.ofSeconds(30), EnumSet.of(Fault.KILL, Fault.PARTITION), 5);
+  private final List<FaultEvent> faults = List.of(
+      new FaultEvent(Fault.KILL, "leader n1", 100, 3100, ""),
+      new FaultEvent(Fault.KILL, "follower n2", 5000, 8000, ""));
+  private final List<ReplicaState> sameState = List.of(new ReplicaState("n1", 3, "ab"),
+      new ReplicaState("n2", 3, "ab"));
+
+  @Test
+  void aCleanHistoryPassesAndTheReportCountsLevelsAndFaults() throws Exception {
+    History history = History.builder()
+        .write("s1", "k", "v1", 0, 10, 1)
+        .read("s1", "k", "v1", 20, 30, Served.read(ReadLevel.SESSION, "l1", 1, 1, 1, 0))
+        .read("s2", "k", "v1", 40, 50, Served.read(ReadLevel.EVENTUAL, "l2", 1, 1, 0, 0))
+        .build();
+
+    ChaosReport report = Checks.run(options, history, Map.of("k", new FinalValue("v1", 1)),
+        sameState, faults, 9000);
+
+    assertThat(report.passed()).isTrue();
+    assertThat(report.checkedPerLevel()).containsEntry("SESSION", 1L).containsEntry("EVENTUAL", 1L)
+        .containsEntry("PUT", 1L).containsEntry("LINEARIZABLE", 0L);
+    assertThat(report.faultsByKind()).containsEntry(Fault.KILL, 2L).containsEntry(Fault.PARTITION, 0L);
+    assertThat(report.text()).contains("PASSED").contains("leader n1");
+    JsonNode json = new ObjectMapper().readTree(report.toJson());
+    assertThat(json.get("passed").asBoolean()).isTrue();
+    assertThat(json.at("/faults/kill").asLong()).isEqualTo(2);
+    assertThat(json.at("/operations/SESSION/ok").asLong()).isEqualTo(1);
+    assertThat(json.at("/violations/read-your-writes").asLong()).isZero();
+    assertThat(json.get("lostWrites").asLong()).isZero();
+  }
+
+  @Test
+  void aStaleSessionReadAndALostWriteFailTheRunAndAreShownWithTheirOps() throws Exception {
+    History history = History.builder()
+        .write("s1", "k", "v1", 0, 10, 1)
+        .write("s1", "k", "v2", 20, 30, 2)
+        .read("s1", "k", "v1", 40, 50, Served.read(ReadLevel.SESSION, "l1", 1, 1, 2, 0))
+        .build();
+
+    ChaosReport report = Checks.run(options, history, Map.of("k", new FinalValue("v1", 1)),
+        sameState, faults, 9000);
+
+    assertThat(report.passed()).isFalse();
+    assertThat(report.count("read-your-writes")).isEqualTo(1);
+    assertThat(report.lostWrites()).isEqualTo(1);
+    assertThat(report.text()).contains("FAILED").contains("First read-your-writes violations")
+        .contains("\"v2\"");
+    JsonNode json = new ObjectMapper().readTree(report.toJson());
+    assertThat(json.get("passed").asBoolean()).isFalse();
+    assertThat(json.get("lostWrites").asLong()).isEqualTo(1);
+    assertThat(json.get("firstViolations")).anySatisfy(v ->
+        assertThat(v.get("guarantee").asText()).isEqualTo("read-your-writes"));
+  }
+
+  @Test
+  void replicasWithDifferentHashesAtOneIndexFailConvergence() {
+    History empty = History.builder().build();
+    ChaosReport report = Checks.run(options, empty, Map.of(),
+        List.of(new ReplicaState("n1", 3, "ab"), new ReplicaState("n2", 3, "cd")), faults, 9000);
+
+    assertThat(report.count("convergence")).isEqualTo(1);
+    assertThat(report.passed()).isFalse();
+  }
+}
