@@ -28,7 +28,8 @@ import raftkv.reads.ReplicaProgress;
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
-  private static final long DRAIN_SECONDS = 5;
+  /** Server-side HTTP/2 ping interval on an idle connection. */
+  private static final long KEEPALIVE_SECONDS = 60;
   /** How often replica progress is re-read besides after each applied batch (see ReplicaProgress). */
   private static final long PROGRESS_POLL_MS = 5;
   /** How often a node asks the leader to confirm its freshness (bounded staleness). */
@@ -86,15 +87,22 @@ public final class RaftkvServer implements AutoCloseable {
     ReadPath reads = new ReadPath(node, progress, readExecutor, broken);
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
+    TransportLimits transport = config.transport();
     Server grpc = NettyServerBuilder.forAddress(address)
         // Handlers never block (proposals and ReadIndex rounds are asynchronous, reads that
         // must wait continue on the read executor; an admitted read is one local RocksDB
         // lookup), so they run on the transport thread. gRPC's default executor hands each
         // call to a cached pool thread, which cost as much CPU as the reads themselves.
         .directExecutor()
-        // Above the request limit, so an oversized request reaches the validator and gets
-        // INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
-        .maxInboundMessageSize(Math.max(limits.maxRequestBytes() * 4, 8 << 20))
+        // Above the request limit (validated), so an oversized request reaches the validator
+        // and gets INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
+        .maxInboundMessageSize(transport.maxInboundMessageBytes())
+        .maxInboundMetadataSize(transport.maxInboundMetadataBytes())
+        .maxConcurrentCallsPerConnection(transport.maxConcurrentCallsPerConnection())
+        .permitKeepAliveTime(transport.permitKeepAliveTimeMs(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(false)
+        // Finds clients that vanished without closing (a crashed host, a dropped NAT entry).
+        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .addService(new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId()))
         .addService(new AdminService(config, node, members, progress, errors, readExecutor))
         .build();
@@ -124,7 +132,7 @@ public final class RaftkvServer implements AutoCloseable {
   public void close() {
     grpc.shutdown();
     try {
-      if (!grpc.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
+      if (!grpc.awaitTermination(config.transport().drainMs(), TimeUnit.MILLISECONDS)) {
         grpc.shutdownNow();
       }
     } catch (InterruptedException e) {

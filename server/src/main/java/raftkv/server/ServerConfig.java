@@ -32,17 +32,38 @@ import raftkv.reads.BrokenOnPurpose;
  * @param broken read-admission bugs to switch on, for checker tests only (see
  *     {@link BrokenOnPurpose}); the server adds those named in the {@code raftkv.broken}
  *     system property. Empty in any real deployment.
+ * @param tls TLS on the client API ({@link TlsConfig#OFF}: plaintext)
+ * @param auth who may call the client API ({@link AuthConfig#DISABLED}: everybody)
+ * @param metrics the HTTP metrics and health endpoint ({@link MetricsConfig#OFF}: none)
+ * @param transport hardening of the client API's transport
  */
 public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
     StoreOptions store, String clusterName, String raftListenAddress,
-    Set<BrokenOnPurpose> broken) {
+    Set<BrokenOnPurpose> broken, TlsConfig tls, AuthConfig auth, MetricsConfig metrics,
+    TransportLimits transport) {
 
   public ServerConfig {
     peers = List.copyOf(peers);
     clusterName = clusterName == null ? "" : clusterName;
     raftListenAddress = raftListenAddress == null ? "" : raftListenAddress;
     broken = broken == null ? Set.of() : Set.copyOf(broken);
+    tls = tls == null ? TlsConfig.OFF : tls;
+    auth = auth == null ? AuthConfig.DISABLED : auth;
+    metrics = metrics == null ? MetricsConfig.OFF : metrics;
+    transport = transport == null ? TransportLimits.DEFAULTS : transport;
+  }
+
+  /**
+   * A plaintext configuration without authentication or metrics endpoint (embedded use and
+   * tests; the {@code raftkv server} command makes its user choose authentication).
+   */
+  public ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir, int electionTimeoutMs,
+      int heartbeatFactor, int snapshotIntervalSecs, Limits limits, StoreOptions store,
+      String clusterName, String raftListenAddress, Set<BrokenOnPurpose> broken) {
+    this(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, limits,
+        store, clusterName, raftListenAddress, broken, TlsConfig.OFF, AuthConfig.DISABLED,
+        MetricsConfig.OFF, TransportLimits.DEFAULTS);
   }
 
   /** A configuration listening on its Raft identity, with nothing broken. */
@@ -84,29 +105,56 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
 
   public ServerConfig withSnapshotIntervalSecs(int secs) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
-        limits, store, clusterName, raftListenAddress, broken);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport);
   }
 
   public ServerConfig withElectionTimeoutMs(int ms) {
     return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
-        limits, store, clusterName, raftListenAddress, broken);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport);
   }
 
   public ServerConfig withLimits(Limits newLimits) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken);
+        snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken, tls, auth,
+        metrics, transport);
   }
 
   /** This configuration with the Raft transport listening on {@code hostPort} ("" = identity). */
   public ServerConfig withRaftListenAddress(String hostPort) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, hostPort, broken);
+        snapshotIntervalSecs, limits, store, clusterName, hostPort, broken, tls, auth, metrics,
+        transport);
   }
 
   /** This configuration with {@code switches} broken on purpose (tests only). */
   public ServerConfig withBroken(Set<BrokenOnPurpose> switches) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, switches);
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, switches, tls, auth,
+        metrics, transport);
+  }
+
+  public ServerConfig withTls(TlsConfig newTls) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, newTls, auth,
+        metrics, transport);
+  }
+
+  public ServerConfig withAuth(AuthConfig newAuth) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, newAuth,
+        metrics, transport);
+  }
+
+  public ServerConfig withMetrics(MetricsConfig newMetrics) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
+        newMetrics, transport);
+  }
+
+  public ServerConfig withTransport(TransportLimits newTransport) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
+        metrics, newTransport);
   }
 
   /** This node's own entry in {@code peers}. */
@@ -142,6 +190,10 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
           + " is this node's gRPC address too");
     }
     limits.validate();
+    transport.validate(limits);
+    tls.validate();
+    auth.validate();
+    metrics.validate();
     raftOptions().validate();
     return this;
   }
