@@ -403,6 +403,70 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
+   * Adds a voter at this Raft address (leader only). jraft first brings the new peer's log up
+   * to date, then commits the new configuration; the future completes after that.
+   */
+  public CompletableFuture<Void> addVoter(String raftAddress) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    node.addPeer(PeerId.parsePeer(raftAddress), status -> complete(future, status));
+    return future;
+  }
+
+  /** Removes the voter at this Raft address (leader only); removing the leader itself hands over. */
+  public CompletableFuture<Void> removeVoter(String raftAddress) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    node.removePeer(PeerId.parsePeer(raftAddress), status -> complete(future, status));
+    return future;
+  }
+
+  /**
+   * Makes the learner at this Raft address a voter (leader only), in two configuration
+   * changes: jraft refuses a change whose old and new configurations list the same peer as
+   * learner and voter, so the learner is removed, then added as a voter (jraft catches it up
+   * first, which is quick because it was just replicating). If the second change fails the
+   * node is left out of the configuration; the failure says so, and adding it again fixes it.
+   */
+  public CompletableFuture<Void> promoteLearner(String raftAddress) {
+    return removeLearner(raftAddress).thenCompose(removed -> addVoter(raftAddress)
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(new RaftFailure(
+            failure instanceof RaftFailure raft ? raft.kind() : RaftFailure.Kind.UNAVAILABLE,
+            "the learner " + raftAddress + " was removed but adding it as a voter failed ("
+                + failure.getMessage() + "); add it again as a voter or learner"))));
+  }
+
+  /**
+   * Starts handing leadership to the voter at this Raft address (leader only). jraft lets the
+   * target catch up, then tells it to start an election at once; meanwhile this node refuses
+   * new proposals (BUSY). Returns without waiting; the caller watches
+   * {@link #leaderRaftAddress}.
+   *
+   * @throws RaftFailure when jraft refuses (not leader, a configuration change in progress,
+   *     the target not a voter)
+   */
+  public void transferLeadership(String raftAddress) {
+    Status status = node.transferLeadershipTo(PeerId.parsePeer(raftAddress));
+    if (!status.isOk()) {
+      throw RaftFailure.from(status);
+    }
+  }
+
+  /**
+   * On the leader: how many entries of the leader's log the replica at this Raft address has
+   * not received (jraft's replicator {@code log-lags}: last log index minus the replica's
+   * next index, plus one). Empty on a follower or for an address without a replicator.
+   */
+  public java.util.OptionalLong replicaLogLag(String raftAddress) {
+    if (!isLeader() || node.getNodeMetrics() == null) {
+      return java.util.OptionalLong.empty();
+    }
+    String name = "replicator-" + GROUP_ID + "/" + PeerId.parsePeer(raftAddress) + ".log-lags";
+    // jraft's metrics are its public API for replicator progress (NodeImpl keeps the group).
+    var gauge = node.getNodeMetrics().getMetricRegistry().getGauges().get(name);
+    return gauge != null && gauge.getValue() instanceof Long lag
+        ? java.util.OptionalLong.of(Math.max(0, lag)) : java.util.OptionalLong.empty();
+  }
+
+  /**
    * True once this node has been in a committed configuration and the latest one it knows
    * no longer lists it (a removed learner). The leader does not tell a removed learner; it
    * learns it from the configuration entry that removed it. A learner that has just joined

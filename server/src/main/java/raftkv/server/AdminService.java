@@ -16,8 +16,14 @@ import raftkv.v1.DigestRequest;
 import raftkv.v1.DigestResponse;
 import raftkv.v1.MembershipResponse;
 import raftkv.v1.RemoveLearnerRequest;
-import raftkv.v1.internal.Command;
-import raftkv.v1.internal.MemberRecord;
+import java.util.concurrent.ScheduledExecutorService;
+import raftkv.v1.AddVoterRequest;
+import raftkv.v1.PromoteLearnerRequest;
+import raftkv.v1.RemoveVoterRequest;
+import raftkv.v1.SnapshotRequest;
+import raftkv.v1.SnapshotResponse;
+import raftkv.v1.TransferLeadershipRequest;
+import raftkv.v1.TransferLeadershipResponse;
 import raftkv.v1.Member;
 import raftkv.v1.Role;
 import raftkv.v1.StatusRequest;
@@ -35,16 +41,60 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   private final ReplicaProgress progress;
   private final Errors errors;
   private final Executor readExecutor;
+  private final MembershipChanges changes;
+  private final LeadershipTransfer transfer;
 
-  /** @param readExecutor runs digests, which scan the whole store */
+  /**
+   * @param readExecutor runs digests, which scan the whole store
+   * @param timer watches leadership transfers
+   */
   AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress,
-      Errors errors, Executor readExecutor) {
+      Errors errors, Executor readExecutor, ScheduledExecutorService timer) {
     this.config = config;
     this.node = node;
     this.members = members;
     this.progress = progress;
     this.errors = errors;
     this.readExecutor = readExecutor;
+    this.changes = new MembershipChanges(node, members, errors);
+    // jraft abandons a transfer after one election timeout; a new leader needs about one
+    // more round to be heard.
+    this.transfer = new LeadershipTransfer(node, members, errors, timer,
+        3L * config.electionTimeoutMs());
+  }
+
+  @Override
+  public void addVoter(AddVoterRequest request, StreamObserver<MembershipResponse> observer) {
+    UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    changes.addVoter(request.getVoter()).whenComplete(call::complete);
+  }
+
+  @Override
+  public void removeVoter(RemoveVoterRequest request, StreamObserver<MembershipResponse> observer) {
+    UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    changes.removeVoter(request.getId()).whenComplete(call::complete);
+  }
+
+  @Override
+  public void promoteLearner(PromoteLearnerRequest request,
+      StreamObserver<MembershipResponse> observer) {
+    UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    changes.promoteLearner(request.getId(), request.getMaxLagEntries())
+        .whenComplete(call::complete);
+  }
+
+  @Override
+  public void transferLeadership(TransferLeadershipRequest request,
+      StreamObserver<TransferLeadershipResponse> observer) {
+    UnaryCall<TransferLeadershipResponse> call = new UnaryCall<>(observer, errors);
+    transfer.transferTo(request.getId(), request.getMaxLagEntries()).whenComplete(call::complete);
+  }
+
+  @Override
+  public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+    UnaryCall<SnapshotResponse> call = new UnaryCall<>(observer, errors);
+    node.snapshot().thenApply(done -> SnapshotResponse.newBuilder().setNodeId(config.nodeId())
+        .setAppliedIndex(node.appliedIndex()).build()).whenComplete(call::complete);
   }
 
   @Override
@@ -90,9 +140,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       return;
     }
     // Name it first, so every node can name the learner as soon as it is in the configuration.
-    node.propose(memberRecord(learner, false))
+    node.propose(MembershipChanges.memberRecord(learner, false))
         .thenCompose(recorded -> node.addLearner(learner.getRaftAddress()))
-        .whenComplete((done, failure) -> call.complete(failure == null ? membership() : null, failure));
+        .whenComplete((done, failure) -> call.complete(failure == null ? changes.membership() : null, failure));
   }
 
   @Override
@@ -111,20 +161,8 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     }
     Member removed = members.member(address.get());
     node.removeLearner(address.get())
-        .thenCompose(done -> node.propose(memberRecord(removed, true)))
-        .whenComplete((done, failure) -> call.complete(failure == null ? membership() : null, failure));
-  }
-
-  private static Command memberRecord(Member member, boolean removed) {
-    return Command.newBuilder().setProposedAtMs(System.currentTimeMillis())
-        .setMember(MemberRecord.newBuilder().setMember(member).setRemoved(removed)).build();
-  }
-
-  private MembershipResponse membership() {
-    return MembershipResponse.newBuilder()
-        .addAllVoters(members.members(node.voters()))
-        .addAllLearners(members.members(node.learners()))
-        .build();
+        .thenCompose(done -> node.propose(MembershipChanges.memberRecord(removed, true)))
+        .whenComplete((done, failure) -> call.complete(failure == null ? changes.membership() : null, failure));
   }
 
   @Override

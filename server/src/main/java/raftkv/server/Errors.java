@@ -129,6 +129,27 @@ final class Errors {
     return StatusProto.toStatusRuntimeException(status);
   }
 
+  /**
+   * FAILED_PRECONDITION with a {@link raftkv.v1.MemberLagging} detail: the member is too far
+   * behind for what was asked (promotion, leadership); empty lag: the leader has no
+   * replication progress for it at all.
+   */
+  StatusRuntimeException memberLagging(String id, java.util.OptionalLong lag, long maxLagEntries) {
+    String message = lag.isPresent()
+        ? id + " is " + lag.getAsLong() + " entries behind the leader's log; the limit is "
+            + maxLagEntries + " (max_lag_entries): retry once it has caught up"
+        : "the leader has no replication progress for " + id + " (is its process running "
+            + "and reachable?)";
+    raftkv.v1.MemberLagging detail = raftkv.v1.MemberLagging.newBuilder().setId(id)
+        .setLagEntries(lag.orElse(Long.MAX_VALUE)).setMaxLagEntries(maxLagEntries).build();
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.FAILED_PRECONDITION.value())
+        .setMessage(message)
+        .addDetails(Any.pack(detail))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
   static StatusRuntimeException rejected(String why) {
     return Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException();
   }

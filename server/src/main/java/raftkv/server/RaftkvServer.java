@@ -28,6 +28,7 @@ import raftkv.reads.ReplicaProgress;
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
+  private static final long HANDOVER_POLL_MS = 5;
   /** Server-side HTTP/2 ping interval on an idle connection. */
   private static final long KEEPALIVE_SECONDS = 60;
   /** How often replica progress is re-read besides after each applied batch (see ReplicaProgress). */
@@ -104,7 +105,7 @@ public final class RaftkvServer implements AutoCloseable {
         // Finds clients that vanished without closing (a crashed host, a dropped NAT entry).
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .addService(new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId()))
-        .addService(new AdminService(config, node, members, progress, errors, readExecutor))
+        .addService(new AdminService(config, node, members, progress, errors, readExecutor, timer))
         .build();
     try {
       grpc.start();
@@ -128,8 +129,15 @@ public final class RaftkvServer implements AutoCloseable {
     return node;
   }
 
+  /**
+   * Stops the node: a leader first hands leadership to its most up-to-date voter (so writes
+   * move on within milliseconds instead of after an election timeout), then the gRPC server
+   * stops taking calls and lets in-flight ones finish (up to the transport's drain time),
+   * then Raft stops. Blocks; call it from a shutdown hook or a test, never a gRPC thread.
+   */
   @Override
   public void close() {
+    handOverLeadership();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(config.transport().drainMs(), TimeUnit.MILLISECONDS)) {
@@ -143,6 +151,43 @@ public final class RaftkvServer implements AutoCloseable {
     timer.shutdownNow();
     node.close();
     readExecutor.shutdownNow();
+  }
+
+  private void handOverLeadership() {
+    if (!node.isLeader()) {
+      return;
+    }
+    String self = config.self().raftAddress();
+    java.util.Optional<String> target = node.voters().stream().filter(v -> !v.equals(self))
+        .filter(v -> node.replicaLogLag(v).isPresent())
+        .min(java.util.Comparator.comparingLong(v -> node.replicaLogLag(v).getAsLong()));
+    if (target.isEmpty()) {
+      return;
+    }
+    try {
+      node.transferLeadership(target.get());
+    } catch (RuntimeException refused) {
+      LOG.warn("node {} stopping as leader without handing over: {}", config.nodeId(),
+          refused.getMessage());
+      return;
+    }
+    long deadline = System.nanoTime()
+        + TimeUnit.MILLISECONDS.toNanos(2L * config.electionTimeoutMs());
+    while (System.nanoTime() - deadline < 0) {
+      String leader = node.leaderRaftAddress();
+      if (!node.isLeader() && leader != null && !leader.equals(self)) {
+        LOG.info("node {} handed leadership to {} before stopping", config.nodeId(), leader);
+        return;
+      }
+      try {
+        Thread.sleep(HANDOVER_POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    LOG.warn("node {} stopping as leader: {} did not take over within {} ms", config.nodeId(),
+        target.get(), 2L * config.electionTimeoutMs());
   }
 
   static InetSocketAddress socketAddress(String hostPort) {

@@ -161,7 +161,21 @@ public final class MiniCluster implements AutoCloseable {
    * {@code admin add-learner}): its initial configuration is the current voters plus itself.
    */
   public PeerSpec startNewLearner(String id, Path baseDir) {
-    PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), true);
+    return startNewNode(id, baseDir, true);
+  }
+
+  /**
+   * Starts a voter that is not in the configuration yet (as an operator would before
+   * {@code admin add-voter}): its initial configuration is the current voters plus itself.
+   * Until the leader adds it, its pre-votes fail (the others hear from the leader), so it
+   * cannot disturb the group.
+   */
+  public PeerSpec startNewVoter(String id, Path baseDir) {
+    return startNewNode(id, baseDir, false);
+  }
+
+  private PeerSpec startNewNode(String id, Path baseDir, boolean learner) {
+    PeerSpec spec = new PeerSpec(id, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), learner);
     List<PeerSpec> peers = new ArrayList<>(configs.values().stream()
         .map(ServerConfig::self).filter(p -> !p.learner()).toList());
     peers.add(spec);
