@@ -24,7 +24,8 @@ import raftkv.v1.StatusResponse;
 /**
  * The cluster as a user runs it: {@code raftkv cluster start} launches one JVM per node;
  * SIGKILL of the leader's process loses no acknowledged write, writes continue through
- * the client, and the killed node, restarted, catches up.
+ * the client, and the killed node, restarted, catches up. SIGTERM of the leader's process
+ * hands leadership over first, and no client write fails.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ProcessClusterTest {
@@ -77,6 +78,39 @@ class ProcessClusterTest {
         assertThat(local.getMeta().getServedBy()).isEqualTo(leader.id());
         assertThat(local.getKv().getValue().toStringUtf8()).isEqualTo("value-of-after49");
       }
+    }
+  }
+
+  @Test
+  void sigtermOnTheLeaderHandsLeadershipOverWithNoFailedClientWrite() throws Exception {
+    assertThat(Raftkv.run("cluster", "start", "--dir", dir.toString(), "--voters", "3")).isZero();
+    ClusterFile cluster = ClusterFile.read(dir);
+    try (KvClient client = KvClient.builder().endpoints(cluster.grpcAddresses())
+        .defaultDeadline(Duration.ofSeconds(10)).build()) {
+      for (int i = 0; i < 20; i++) {
+        put(client, "warm" + i);
+      }
+      ClusterFile.Node leader = leader(cluster);
+      // Writes keep going while the leader's process stops; each must succeed (a failure
+      // throws and fails the test).
+      long slowestMs = 0;
+      ProcessHandle.of(leader.pid()).orElseThrow().destroy();
+      int written = 0;
+      while (LocalCluster.alive(leader.pid()) || written < 100) {
+        long start = System.nanoTime();
+        put(client, "during" + written);
+        slowestMs = Math.max(slowestMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        written++;
+        assertThat(written).as("writes while %s stops", leader.id()).isLessThan(100_000);
+      }
+      System.out.printf("SIGTERM on leader %s: %d writes while it stopped, slowest %d ms%n",
+          leader.id(), written, slowestMs);
+      for (int i = 0; i < written; i++) {
+        assertThat(client.blocking().get(ByteString.copyFromUtf8("during" + i)).getFound())
+            .as("write during%d", i).isTrue();
+      }
+      assertThat(java.nio.file.Files.readString(Path.of(leader.logFile())))
+          .contains("handed leadership to");
     }
   }
 
