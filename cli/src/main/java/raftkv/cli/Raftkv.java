@@ -23,8 +23,17 @@ public final class Raftkv {
   /** Runs the command line and returns its exit code (tests call this in-process). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Raftkv());
-    configFile(args).ifPresent(file -> cli.getSubcommands().get("server")
-        .setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file)));
+    java.util.Optional<File> config = configFile(args);
+    if (config.isPresent()) {
+      CommandLine server = cli.getSubcommands().get("server");
+      try {
+        server.setDefaultValueProvider(
+            ServerConfigFile.load(config.get().toPath(), server.getCommandSpec()));
+      } catch (IllegalArgumentException e) {
+        System.err.println("raftkv server: invalid configuration: " + e.getMessage());
+        return 2;
+      }
+    }
     return cli.execute(args);
   }
 

@@ -12,6 +12,7 @@ import raftkv.server.Limits;
 import raftkv.server.PeerSpec;
 import raftkv.server.RaftkvServer;
 import raftkv.server.ServerConfig;
+import raftkv.server.TransportLimits;
 
 /** {@code raftkv server}: runs one node until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -92,6 +93,28 @@ final class ServerCommand implements Callable<Integer> {
       description = "RocksDB block cache in MiB (default ${DEFAULT-VALUE}).")
   long blockCacheMb;
 
+  @Option(names = "--max-inbound-message-bytes", defaultValue = "8388608",
+      description = "Largest request message the transport accepts (default ${DEFAULT-VALUE}); "
+          + "must exceed --max-request-bytes so that oversized requests get a precise error.")
+  int maxInboundMessageBytes;
+
+  @Option(names = "--max-inbound-metadata-bytes", defaultValue = "16384",
+      description = "Largest header block (metadata) of a call (default ${DEFAULT-VALUE}).")
+  int maxInboundMetadataBytes;
+
+  @Option(names = "--max-concurrent-calls-per-connection", defaultValue = "1000",
+      description = "Calls one client connection may have open at once (default ${DEFAULT-VALUE}).")
+  int maxConcurrentCallsPerConnection;
+
+  @Option(names = "--permit-keepalive-time-ms", defaultValue = "10000",
+      description = "Clients pinging more often are disconnected (default ${DEFAULT-VALUE}).")
+  long permitKeepAliveTimeMs;
+
+  @Option(names = "--drain-ms", defaultValue = "5000",
+      description = "On SIGTERM, how long in-flight calls may finish (default ${DEFAULT-VALUE}); "
+          + "a leader hands leadership over first.")
+  long drainMs;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig serverConfig;
@@ -110,6 +133,8 @@ final class ServerCommand implements Callable<Integer> {
           StoreOptions.DEFAULTS.maxClients());
       serverConfig = new ServerConfig(id, specs, dataDir, electionTimeoutMs, heartbeatFactor,
           snapshotIntervalSecs, limits, store, clusterName).withRaftListenAddress(raftListen)
+          .withTransport(new TransportLimits(maxInboundMessageBytes, maxInboundMetadataBytes,
+              maxConcurrentCallsPerConnection, permitKeepAliveTimeMs, drainMs))
           .validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());

@@ -138,12 +138,31 @@ class ServerCommandConfigTest {
   }
 
   @Test
-  void aConfigFileThatDoesNotExistLeavesTheRequiredOptionsMissing() {
-    CliRun r = raftkv("server", "--config", dir.resolve("absent.properties").toString());
+  void aConfigFileThatDoesNotExistIsRefusedNamingTheFile() {
+    Path absent = dir.resolve("absent.properties");
 
-    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-    assertThat(r.err()).contains("Missing required options").contains("--id")
-        .contains("--peers").contains("--data-dir");
+    CliRun r = raftkv("server", "--config", absent.toString());
+
+    assertRefused(r, "config file " + absent + " cannot be read");
+  }
+
+  @Test
+  void aMisspeltKeyInTheConfigFileIsRefusedNamingTheKeyAndTheValidKeys() throws IOException {
+    Path file = configFile("election-timeout = 3000");
+
+    CliRun r = raftkv("server", "--config", file.toString());
+
+    assertRefused(r, "unknown key 'election-timeout'");
+    assertThat(r.err()).contains("election-timeout-ms").contains("snapshot-interval-s");
+  }
+
+  @Test
+  void aTransportLimitBelowTheRequestLimitIsRefusedNamingBothFields() throws IOException {
+    Path file = configFile("max-inbound-message-bytes = 1000");
+
+    CliRun r = raftkv("server", "--config", file.toString());
+
+    assertRefused(r, "max-inbound-message-bytes (1000) must be > max-request-bytes (1572864)");
   }
 
   /** {@code raftkv server --data-dir <temp> ARGS...}. */
