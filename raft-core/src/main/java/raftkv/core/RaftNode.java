@@ -107,10 +107,13 @@ public final class RaftNode implements AutoCloseable {
 
   /**
    * Opens the store and starts the jraft node, with its Raft transport listening on
-   * {@link RaftNodeOptions#listenAddress()}.
+   * {@link RaftNodeOptions#listenAddress()}, over TLS for both its server and its client when
+   * {@link RaftNodeOptions#raftTls()} is set. Refuses TLS (IllegalStateException) when jraft's
+   * RPC factory is not {@link RaftTlsRpcFactory}, rather than run the client in plain TCP.
    */
   public static RaftNode start(RaftNodeOptions options) {
     options.validate();
+    RaftTls.requireTlsCapableFactory(options.raftTls());
     Path raftDir = options.dataDir().resolve("raft");
     KvStore store;
     try {
@@ -124,7 +127,8 @@ public final class RaftNode implements AutoCloseable {
     Configuration conf = new Configuration(peers(options.voters()), peers(options.learners()));
     KvStateMachine fsm = new KvStateMachine(options.nodeId(), store);
 
-    NodeOptions nodeOptions = new NodeOptions();
+    // Carries the TLS setting to the factory that builds this node's Raft client.
+    NodeOptions nodeOptions = new RaftTls.TlsNodeOptions(options.raftTls());
     nodeOptions.setElectionTimeoutMs(options.electionTimeoutMs());
     nodeOptions.setSnapshotIntervalSecs(options.snapshotIntervalSecs());
     nodeOptions.setLogUri(raftDir.resolve("log").toString());
@@ -151,7 +155,8 @@ public final class RaftNode implements AutoCloseable {
     PeerId self = PeerId.parsePeer(options.raftAddress());
     // Always the 4-argument form, so the node owns its transport's executors; with no
     // listen address it is the server jraft's 3-argument form would build on the identity.
-    RaftTransport transport = RaftTransport.create(options.listenAddress(), nodeOptions);
+    RaftTransport transport =
+        RaftTransport.create(options.listenAddress(), nodeOptions, options.raftTls());
     RaftGroupService service = new RaftGroupService(GROUP_ID, self, nodeOptions, transport.server);
     Node node;
     try {

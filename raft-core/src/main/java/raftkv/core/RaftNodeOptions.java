@@ -27,6 +27,10 @@ import java.util.List;
  *     this node, such as the chaos tool's per-link fault proxies. Bolt binds every interface
  *     on this port (its host part is not used for binding), so two nodes on one machine need
  *     different listen ports, and the identity port stays free for the forwarder.
+ * @param raftTls TLS for this node's Raft traffic, both its Raft server and the client it
+ *     reaches its peers with; {@link RaftTlsOptions#OFF} (or null) for plain TCP. Per node:
+ *     nodes in one JVM may differ, but every node of a group needs the same kind (a TLS node
+ *     and a plain node cannot talk to each other) and certificates the others trust.
  */
 public record RaftNodeOptions(
     String nodeId,
@@ -38,7 +42,8 @@ public record RaftNodeOptions(
     int heartbeatFactor,
     int snapshotIntervalSecs,
     StoreOptions store,
-    String raftListenAddress) {
+    String raftListenAddress,
+    RaftTlsOptions raftTls) {
 
   public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
   /**
@@ -54,6 +59,15 @@ public record RaftNodeOptions(
     voters = List.copyOf(voters);
     learners = List.copyOf(learners);
     raftListenAddress = raftListenAddress == null ? "" : raftListenAddress;
+    raftTls = raftTls == null ? RaftTlsOptions.OFF : raftTls;
+  }
+
+  /** Options with plain-TCP Raft traffic ({@link RaftTlsOptions#OFF}). */
+  public RaftNodeOptions(String nodeId, String raftAddress, Path dataDir, List<String> voters,
+      List<String> learners, int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs,
+      StoreOptions store, String raftListenAddress) {
+    this(nodeId, raftAddress, dataDir, voters, learners, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, store, raftListenAddress, RaftTlsOptions.OFF);
   }
 
   /** Options whose Raft RPC server listens on the identity address. */
@@ -61,7 +75,13 @@ public record RaftNodeOptions(
       List<String> learners, int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs,
       StoreOptions store) {
     this(nodeId, raftAddress, dataDir, voters, learners, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, store, "");
+        snapshotIntervalSecs, store, "", RaftTlsOptions.OFF);
+  }
+
+  /** These options with {@code raftTls} instead of theirs. */
+  public RaftNodeOptions withRaftTls(RaftTlsOptions raftTls) {
+    return new RaftNodeOptions(nodeId, raftAddress, dataDir, voters, learners, electionTimeoutMs,
+        heartbeatFactor, snapshotIntervalSecs, store, raftListenAddress, raftTls);
   }
 
   /** The address the Raft RPC server binds: {@code raftListenAddress}, else the identity. */
@@ -111,6 +131,7 @@ public record RaftNodeOptions(
       throw new IllegalArgumentException(
           "snapshotIntervalSecs must be >= 1, got " + snapshotIntervalSecs);
     }
+    raftTls.validate();
     return this;
   }
 

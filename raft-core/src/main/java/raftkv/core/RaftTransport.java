@@ -5,6 +5,7 @@ import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.util.RpcFactoryHelper;
 import com.alipay.sofa.jraft.util.ThreadPoolUtil;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -23,6 +24,10 @@ import java.util.concurrent.ThreadPoolExecutor;
  * address it is given (jraft 1.4.1 {@code BoltRaftRpcFactory.createRpcServer} passes the port
  * alone to Bolt's {@code RpcServer(port, ...)}).
  *
+ * <p>With {@link RaftTlsOptions} the server speaks TLS only ({@link RaftTls#configureServer}):
+ * it is created as {@code RaftRpcServerFactory.createRaftRpcServer} creates it, but with
+ * jraft's {@code ConfigHelper} hook, which runs before Bolt starts.
+ *
  * <p>Ownership: {@code RaftGroupService.shutdown} stops {@link #server} (it is not shared);
  * {@link #close} stops the executors afterwards. Not thread-safe: used by {@link RaftNode}'s
  * start and close only.
@@ -39,12 +44,17 @@ final class RaftTransport implements AutoCloseable {
     this.cliExecutor = cliExecutor;
   }
 
-  /** A server for {@code listenAddress}, not yet bound: RaftGroupService.start binds it. */
-  static RaftTransport create(String listenAddress, NodeOptions nodeOptions) {
+  /**
+   * A server for {@code listenAddress}, not yet bound: RaftGroupService.start binds it. With
+   * {@code tls} enabled it accepts TLS connections only.
+   */
+  static RaftTransport create(String listenAddress, NodeOptions nodeOptions, RaftTlsOptions tls) {
     ThreadPoolExecutor raft = executor("RAFT-RPC-executor-", nodeOptions.getRaftRpcThreadPoolSize());
     ThreadPoolExecutor cli = executor("CLI-RPC-executor-", nodeOptions.getCliRpcThreadPoolSize());
-    RpcServer server = RaftRpcServerFactory.createRaftRpcServer(
-        PeerId.parsePeer(listenAddress).getEndpoint(), raft, cli);
+    RpcServer server = RpcFactoryHelper.rpcFactory().createRpcServer(
+        PeerId.parsePeer(listenAddress).getEndpoint(),
+        created -> RaftTls.configureServer(created, tls));
+    RaftRpcServerFactory.addRaftRequestProcessors(server, raft, cli);
     return new RaftTransport(server, raft, cli);
   }
 
