@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import raftkv.core.RaftTlsOptions;
 import raftkv.core.StoreOptions;
 import raftkv.server.Limits;
 import raftkv.server.PeerSpec;
@@ -115,6 +116,21 @@ final class ServerCommand implements Callable<Integer> {
           + "a leader hands leadership over first.")
   long drainMs;
 
+  @Option(names = "--raft-tls-keystore", paramLabel = "FILE",
+      description = "PKCS12 key store with this node's key and certificate chain and the CA "
+          + "that signs the other nodes' Raft certificates; turns on TLS for Raft traffic. "
+          + "Every node of the group must use it. Default: plain TCP.")
+  Path raftTlsKeyStore;
+
+  @Option(names = "--raft-tls-password-file", paramLabel = "FILE",
+      description = "File whose first line is the password of --raft-tls-keystore and its key.")
+  Path raftTlsPasswordFile;
+
+  @Option(names = "--raft-tls-client-auth", defaultValue = "require",
+      description = "require (default): peers must present a certificate the key store "
+          + "trusts; none: encryption only, any client may connect.")
+  String raftTlsClientAuth;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig serverConfig;
@@ -135,6 +151,7 @@ final class ServerCommand implements Callable<Integer> {
           snapshotIntervalSecs, limits, store, clusterName).withRaftListenAddress(raftListen)
           .withTransport(new TransportLimits(maxInboundMessageBytes, maxInboundMetadataBytes,
               maxConcurrentCallsPerConnection, permitKeepAliveTimeMs, drainMs))
+          .withRaftTls(raftTls())
           .validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());
@@ -155,5 +172,32 @@ final class ServerCommand implements Callable<Integer> {
     }, "raftkv-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private RaftTlsOptions raftTls() {
+    if (raftTlsKeyStore == null) {
+      if (raftTlsPasswordFile != null) {
+        throw new IllegalArgumentException("raft-tls-password-file is set but raft-tls-keystore "
+            + "is not: Raft TLS needs the key store");
+      }
+      return RaftTlsOptions.OFF;
+    }
+    if (!raftTlsClientAuth.equals("require") && !raftTlsClientAuth.equals("none")) {
+      throw new IllegalArgumentException("raft-tls-client-auth must be require or none, got '"
+          + raftTlsClientAuth + "'");
+    }
+    if (raftTlsPasswordFile == null) {
+      throw new IllegalArgumentException("raft-tls-keystore " + raftTlsKeyStore
+          + " needs raft-tls-password-file (the key store's password)");
+    }
+    String password;
+    try {
+      password = java.nio.file.Files.readAllLines(raftTlsPasswordFile).stream().findFirst()
+          .orElse("").strip();
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("raft-tls-password-file " + raftTlsPasswordFile
+          + " cannot be read: " + e.getMessage());
+    }
+    return new RaftTlsOptions(raftTlsKeyStore, password, raftTlsClientAuth.equals("require"));
   }
 }

@@ -165,6 +165,28 @@ class ServerCommandConfigTest {
     assertRefused(r, "max-inbound-message-bytes (1000) must be > max-request-bytes (1572864)");
   }
 
+  @Test
+  void aRaftKeyStoreWithoutItsPasswordFileIsRefusedNamingBothOptions() throws IOException {
+    Path keyStore = Files.writeString(dir.resolve("n1.p12"), "not a key store");
+    Path file = configFile("raft-tls-keystore = " + keyStore);
+
+    CliRun r = raftkv("server", "--config", file.toString());
+
+    assertRefused(r, "raft-tls-keystore " + keyStore + " needs raft-tls-password-file");
+  }
+
+  @Test
+  void aRaftKeyStoreThatDoesNotOpenIsRefusedNamingTheFile() throws IOException {
+    Path keyStore = Files.writeString(dir.resolve("n1.p12"), "not a key store");
+    Path password = Files.writeString(dir.resolve("pass"), "secret\n");
+    Path file = configFile("raft-tls-keystore = " + keyStore, "raft-tls-password-file = " + password);
+
+    CliRun r = raftkv("server", "--config", file.toString());
+
+    assertRefused(r, "raftTls.keyStore");
+    assertThat(r.err()).contains(keyStore.toString()).doesNotContain("secret");
+  }
+
   /** {@code raftkv server --data-dir <temp> ARGS...}. */
   private CliRun server(String... args) {
     String[] all = new String[args.length + 3];

@@ -56,7 +56,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     this.progress = progress;
     this.errors = errors;
     this.readExecutor = readExecutor;
-    this.changes = new MembershipChanges(node, members, errors);
+    this.changes = new MembershipChanges(node, members, errors, timer);
     // jraft abandons a transfer after one election timeout; a new leader needs about one
     // more round to be heard.
     this.transfer = new LeadershipTransfer(node, members, errors, timer,

@@ -22,14 +22,26 @@ final class MembershipChanges {
   /** Default lag bound for promotion and leadership transfer, in log entries. */
   static final long DEFAULT_MAX_LAG_ENTRIES = 1_000;
 
+  /**
+   * How often an entry is written while a new voter's catch-up is pending. jraft confirms
+   * that a joining voter caught up only from an AppendEntries response; in an idle group only
+   * heartbeats flow, so the change waited until a client happened to write (a promotion on
+   * an idle 3+1 group hung for over 10 s). Re-recording the member's name is the entry:
+   * apply writes the same record again, which changes nothing.
+   */
+  static final long NUDGE_MS = 200;
+
   private final RaftNode node;
   private final Members members;
   private final Errors errors;
+  private final java.util.concurrent.ScheduledExecutorService timer;
 
-  MembershipChanges(RaftNode node, Members members, Errors errors) {
+  MembershipChanges(RaftNode node, Members members, Errors errors,
+      java.util.concurrent.ScheduledExecutorService timer) {
     this.node = node;
     this.members = members;
     this.errors = errors;
+    this.timer = timer;
   }
 
   CompletableFuture<MembershipResponse> addVoter(Member voter) {
@@ -56,7 +68,7 @@ final class MembershipChanges {
           new InvalidRequest("id " + voter.getId() + " is taken by another member"));
     }
     return leaderOnly().thenCompose(leader -> node.propose(memberRecord(voter, false)))
-        .thenCompose(recorded -> node.addVoter(voter.getRaftAddress()))
+        .thenCompose(recorded -> nudged(node.addVoter(voter.getRaftAddress()), voter))
         .thenApply(done -> membership());
   }
 
@@ -93,8 +105,20 @@ final class MembershipChanges {
       if (lag.isEmpty() || lag.getAsLong() > bound) {
         return CompletableFuture.failedFuture(errors.memberLagging(id, lag, bound));
       }
-      return node.promoteLearner(address.get()).thenApply(done -> membership());
+      return nudged(node.promoteLearner(address.get()), members.member(address.get()))
+          .thenApply(done -> membership());
     });
+  }
+
+  /** {@code change}, with an entry written every {@link #NUDGE_MS} until it completes. */
+  private <T> CompletableFuture<T> nudged(CompletableFuture<T> change, Member member) {
+    java.util.concurrent.ScheduledFuture<?> nudges = timer.scheduleWithFixedDelay(() -> {
+      if (!change.isDone() && node.isLeader()) {
+        node.propose(memberRecord(member, false));
+      }
+    }, NUDGE_MS, NUDGE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    change.whenComplete((result, failure) -> nudges.cancel(false));
+    return change;
   }
 
   /** Fails with NOT_LEADER (naming the leader) unless this node leads. */

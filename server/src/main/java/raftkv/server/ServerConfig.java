@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import raftkv.core.RaftNodeOptions;
+import raftkv.core.RaftTlsOptions;
 import raftkv.core.StoreOptions;
 import raftkv.reads.BrokenOnPurpose;
 
@@ -36,12 +37,14 @@ import raftkv.reads.BrokenOnPurpose;
  * @param auth who may call the client API ({@link AuthConfig#DISABLED}: everybody)
  * @param metrics the HTTP metrics and health endpoint ({@link MetricsConfig#OFF}: none)
  * @param transport hardening of the client API's transport
+ * @param raftTls TLS between nodes on the Raft transport ({@link RaftTlsOptions#OFF}: plain
+ *     TCP; see {@link RaftTlsOptions})
  */
 public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
     StoreOptions store, String clusterName, String raftListenAddress,
     Set<BrokenOnPurpose> broken, TlsConfig tls, AuthConfig auth, MetricsConfig metrics,
-    TransportLimits transport) {
+    TransportLimits transport, RaftTlsOptions raftTls) {
 
   public ServerConfig {
     peers = List.copyOf(peers);
@@ -52,6 +55,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     auth = auth == null ? AuthConfig.DISABLED : auth;
     metrics = metrics == null ? MetricsConfig.OFF : metrics;
     transport = transport == null ? TransportLimits.DEFAULTS : transport;
+    raftTls = raftTls == null ? RaftTlsOptions.OFF : raftTls;
   }
 
   /**
@@ -63,7 +67,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
       String clusterName, String raftListenAddress, Set<BrokenOnPurpose> broken) {
     this(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, limits,
         store, clusterName, raftListenAddress, broken, TlsConfig.OFF, AuthConfig.DISABLED,
-        MetricsConfig.OFF, TransportLimits.DEFAULTS);
+        MetricsConfig.OFF, TransportLimits.DEFAULTS, RaftTlsOptions.OFF);
   }
 
   /** A configuration listening on its Raft identity, with nothing broken. */
@@ -105,56 +109,62 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
 
   public ServerConfig withSnapshotIntervalSecs(int secs) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
   }
 
   public ServerConfig withElectionTimeoutMs(int ms) {
     return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
   }
 
   public ServerConfig withLimits(Limits newLimits) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport);
+        metrics, transport, raftTls);
   }
 
   /** This configuration with the Raft transport listening on {@code hostPort} ("" = identity). */
   public ServerConfig withRaftListenAddress(String hostPort) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, hostPort, broken, tls, auth, metrics,
-        transport);
+        transport, raftTls);
   }
 
   /** This configuration with {@code switches} broken on purpose (tests only). */
   public ServerConfig withBroken(Set<BrokenOnPurpose> switches) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, switches, tls, auth,
-        metrics, transport);
+        metrics, transport, raftTls);
   }
 
   public ServerConfig withTls(TlsConfig newTls) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, newTls, auth,
-        metrics, transport);
+        metrics, transport, raftTls);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, newAuth,
-        metrics, transport);
+        metrics, transport, raftTls);
   }
 
   public ServerConfig withMetrics(MetricsConfig newMetrics) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        newMetrics, transport);
+        newMetrics, transport, raftTls);
+  }
+
+  public ServerConfig withRaftTls(RaftTlsOptions newRaftTls) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
+        metrics, transport, newRaftTls);
   }
 
   public ServerConfig withTransport(TransportLimits newTransport) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, newTransport);
+        metrics, newTransport, raftTls);
   }
 
   /** This node's own entry in {@code peers}. */
@@ -211,6 +221,6 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     return new RaftNodeOptions(nodeId, self().raftAddress(), dataDir,
         peers.stream().filter(p -> !p.learner()).map(PeerSpec::raftAddress).toList(),
         peers.stream().filter(PeerSpec::learner).map(PeerSpec::raftAddress).toList(),
-        electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, store, raftListenAddress);
+        electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, store, raftListenAddress, raftTls);
   }
 }
