@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.core.StoreOptions;
 import raftkv.server.Limits;
+import raftkv.server.MetricsConfig;
 import raftkv.server.PeerSpec;
 import raftkv.server.RaftkvServer;
 import raftkv.server.ServerConfig;
@@ -92,6 +93,16 @@ final class ServerCommand implements Callable<Integer> {
       description = "RocksDB block cache in MiB (default ${DEFAULT-VALUE}).")
   long blockCacheMb;
 
+  @Option(names = "--metrics-listen", defaultValue = "", paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics (/metrics), liveness (/health) and readiness "
+          + "(/ready) over HTTP on this address; port 0 picks a free port. Default: off.")
+  String metricsListen;
+
+  @Option(names = "--ready-max-lag-ms", defaultValue = "5000",
+      description = "/ready and gRPC health report a follower or learner ready only while "
+          + "its lag behind the leader is at most this many ms (default ${DEFAULT-VALUE}).")
+  long readyMaxLagMs;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig serverConfig;
@@ -110,6 +121,7 @@ final class ServerCommand implements Callable<Integer> {
           StoreOptions.DEFAULTS.maxClients());
       serverConfig = new ServerConfig(id, specs, dataDir, electionTimeoutMs, heartbeatFactor,
           snapshotIntervalSecs, limits, store, clusterName).withRaftListenAddress(raftListen)
+          .withMetrics(new MetricsConfig(metricsListen, readyMaxLagMs))
           .validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());
