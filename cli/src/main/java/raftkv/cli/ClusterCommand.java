@@ -71,8 +71,8 @@ final class ClusterCommand {
       System.out.printf("cluster of %d voters and %d learners running in %s; leader %s%n",
           voters, learners, dir, started.leader().getNodeId());
       for (ClusterFile.Node n : nodes) {
-        System.out.printf("  %-4s %-8s grpc %-21s raft %-21s pid %d%n", n.id(), n.role(),
-            n.grpcAddress(), n.raftAddress(), n.pid());
+        System.out.printf("  %-4s %-8s grpc %-21s raft %-21s metrics %-21s pid %d%n", n.id(),
+            n.role(), n.grpcAddress(), n.raftAddress(), n.metricsAddress(), n.pid());
       }
       return 0;
     }
@@ -108,6 +108,7 @@ final class ClusterCommand {
         row.put("pid", n.pid());
         row.put("alive", LocalCluster.alive(n.pid()));
         row.put("grpcAddress", n.grpcAddress());
+        row.put("metricsAddress", n.metricsAddress() == null ? "" : n.metricsAddress());
         Optional<StatusResponse> status = LocalCluster.status(n.grpcAddress(), Duration.ofSeconds(2));
         row.put("role", status.map(s -> s.getRole().name()).orElse("DOWN"));
         row.put("term", status.map(StatusResponse::getTerm).orElse(0L));

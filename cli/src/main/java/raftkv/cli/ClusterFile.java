@@ -19,12 +19,17 @@ record ClusterFile(List<Node> nodes) {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** One launched node process; {@code command} relaunches it on the same addresses and data. */
+  /**
+   * One launched node process; {@code command} relaunches it on the same addresses and data.
+   * {@code metricsAddress}: host:port of its HTTP /metrics, /health and /ready (null in files
+   * written before nodes had one).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   record Node(String id, String role, String raftAddress, String grpcAddress, long pid,
-      String dataDir, String logFile, List<String> command) {
+      String dataDir, String logFile, List<String> command, String metricsAddress) {
     Node withPid(long newPid) {
-      return new Node(id, role, raftAddress, grpcAddress, newPid, dataDir, logFile, command);
+      return new Node(id, role, raftAddress, grpcAddress, newPid, dataDir, logFile, command,
+          metricsAddress);
     }
   }
 

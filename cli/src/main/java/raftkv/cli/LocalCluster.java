@@ -3,8 +3,6 @@ package raftkv.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +62,8 @@ final class LocalCluster {
       String id = (learner ? "l" + (i - voters) : "n" + i);
       String raft = "127.0.0.1:" + freePort();
       String grpc = "127.0.0.1:" + freePort();
-      members.add(new String[] {id, raft, grpc, learner ? "LEARNER" : "VOTER"});
+      String metrics = "127.0.0.1:" + freePort();
+      members.add(new String[] {id, raft, grpc, learner ? "LEARNER" : "VOTER", metrics});
       peers.append(peers.length() == 0 ? "" : ",").append(id).append('=').append(raft)
           .append('/').append(grpc).append(learner ? "/learner" : "");
     }
@@ -79,11 +78,12 @@ final class LocalCluster {
       command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp",
           System.getProperty("java.class.path"), Raftkv.class.getName(), "server", "--id", m[0], "--peers", peers.toString(),
           "--data-dir", dataDir.toString(), "--snapshot-interval-s",
-          Integer.toString(snapshotIntervalSecs), "--cluster-name", clusterName));
+          Integer.toString(snapshotIntervalSecs), "--cluster-name", clusterName,
+          "--metrics-listen", m[4]));
       Path log = dataDir.resolve("node.log");
       long pid = launch(command, log);
       nodes.add(new ClusterFile.Node(m[0], m[3], m[1], m[2], pid, dataDir.toString(),
-          log.toString(), command));
+          log.toString(), command, m[4]));
     }
     ClusterFile cluster = new ClusterFile(nodes);
     cluster.write(dir);
@@ -165,11 +165,7 @@ final class LocalCluster {
   }
 
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return raftkv.chaos.FreePorts.next();
   }
 
   static String javaBinary() {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import raftkv.core.RaftTlsOptions;
 import raftkv.core.StoreOptions;
 import raftkv.server.Limits;
+import raftkv.server.MetricsConfig;
 import raftkv.server.PeerSpec;
 import raftkv.server.RaftkvServer;
 import raftkv.server.ServerConfig;
@@ -131,6 +132,16 @@ final class ServerCommand implements Callable<Integer> {
           + "trusts; none: encryption only, any client may connect.")
   String raftTlsClientAuth;
 
+  @Option(names = "--metrics-listen", defaultValue = "", paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics (/metrics), liveness (/health) and readiness "
+          + "(/ready) over HTTP on this address; port 0 picks a free port. Default: off.")
+  String metricsListen;
+
+  @Option(names = "--ready-max-lag-ms", defaultValue = "5000",
+      description = "/ready and gRPC health report a follower or learner ready only while "
+          + "its lag behind the leader is at most this many ms (default ${DEFAULT-VALUE}).")
+  long readyMaxLagMs;
+
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig serverConfig;
@@ -152,6 +163,7 @@ final class ServerCommand implements Callable<Integer> {
           .withTransport(new TransportLimits(maxInboundMessageBytes, maxInboundMetadataBytes,
               maxConcurrentCallsPerConnection, permitKeepAliveTimeMs, drainMs))
           .withRaftTls(raftTls())
+          .withMetrics(new MetricsConfig(metricsListen, readyMaxLagMs))
           .validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());

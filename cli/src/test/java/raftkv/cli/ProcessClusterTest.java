@@ -42,6 +42,10 @@ class ProcessClusterTest {
     ClusterFile cluster = ClusterFile.read(dir);
     assertThat(cluster.nodes()).hasSize(3)
         .allSatisfy(n -> assertThat(LocalCluster.alive(n.pid())).isTrue());
+    for (ClusterFile.Node n : cluster.nodes()) {
+      await(n.id() + " answers /health on its metrics address").atMost(Duration.ofSeconds(30))
+          .ignoreExceptions().until(() -> httpStatus(n.metricsAddress(), "/health") == 200);
+    }
 
     List<String> acknowledged = new ArrayList<>();
     try (KvClient client = KvClient.builder().endpoints(cluster.grpcAddresses())
@@ -116,6 +120,14 @@ class ProcessClusterTest {
 
   private static PutResponse put(KvClient client, String key) {
     return client.blocking().put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8("value-of-" + key));
+  }
+
+  private static int httpStatus(String hostPort, String path) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    return http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + hostPort + path))
+            .timeout(Duration.ofSeconds(5)).build(),
+        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   private static ClusterFile.Node leader(ClusterFile cluster) {

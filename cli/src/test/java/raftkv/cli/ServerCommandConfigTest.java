@@ -138,6 +138,16 @@ class ServerCommandConfigTest {
   }
 
   @Test
+  void metricsOptionsAreValidatedFromFlagsAndFromTheConfigFile() throws IOException {
+    CliRun noPort = server("--id", "n1", "--peers", PEERS, "--metrics-listen", "localhost");
+    CliRun noLag = raftkv("server", "--config",
+        configFile("metrics-listen = 127.0.0.1:0", "ready-max-lag-ms = 0").toString());
+
+    assertRefused(noPort, "metrics-listen 'localhost' must be host:port with a port in 0..65535");
+    assertRefused(noLag, "ready-max-lag-ms must be >= 1, got 0");
+  }
+
+  @Test
   void aConfigFileThatDoesNotExistIsRefusedNamingTheFile() {
     Path absent = dir.resolve("absent.properties");
 

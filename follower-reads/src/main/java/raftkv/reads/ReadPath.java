@@ -39,6 +39,7 @@ public final class ReadPath {
   private final ReplicaProgress progress;
   private final Executor readExecutor;
   private final Set<BrokenOnPurpose> broken;
+  private final ReadObserver observer;
 
   public ReadPath(RaftNode node, ReplicaProgress progress, Executor readExecutor) {
     this(node, progress, readExecutor, Set.of());
@@ -47,10 +48,17 @@ public final class ReadPath {
   /** A read path that breaks the admission rules named in {@code broken}. */
   public ReadPath(RaftNode node, ReplicaProgress progress, Executor readExecutor,
       Set<BrokenOnPurpose> broken) {
+    this(node, progress, readExecutor, broken, ReadObserver.NONE);
+  }
+
+  /** As above, reporting every admission and refusal to {@code observer}. */
+  public ReadPath(RaftNode node, ReplicaProgress progress, Executor readExecutor,
+      Set<BrokenOnPurpose> broken, ReadObserver observer) {
     this.node = node;
     this.progress = progress;
     this.readExecutor = readExecutor;
     this.broken = Set.copyOf(broken);
+    this.observer = observer;
   }
 
   public ReplicaProgress progress() {
@@ -79,6 +87,34 @@ public final class ReadPath {
       return CompletableFuture.supplyAsync(() -> read(requirement, read, false), readExecutor)
           .thenCompose(java.util.function.Function.identity());
     }
+    if (observer == ReadObserver.NONE) {
+      return admitAndRun(requirement, read);
+    }
+    return admitAndRun(requirement, read).whenComplete((served, failure) -> {
+      if (served != null) {
+        observer.admitted(requirement.level(), served.waitedMicros());
+      } else {
+        refusal(requirement, failure).ifPresent(r -> observer.refused(requirement.level(), r));
+      }
+    });
+  }
+
+  private static java.util.Optional<ReadObserver.Refusal> refusal(ReadRequirement requirement,
+      Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof ReplicaLagging) {
+      return java.util.Optional.of(requirement.waitBudgetMs() == 0
+          ? ReadObserver.Refusal.NO_WAIT : ReadObserver.Refusal.WAIT_BUDGET_EXHAUSTED);
+    }
+    if (cause instanceof RemovedFromCluster) {
+      return java.util.Optional.of(ReadObserver.Refusal.REMOVED_FROM_CLUSTER);
+    }
+    return java.util.Optional.empty();
+  }
+
+  private <T> CompletableFuture<ServedRead<T>> admitAndRun(ReadRequirement requirement,
+      StoreRead<IndexedRead<T>> read) {
     long started = System.nanoTime();
     if (requirement.level() != Consistency.EVENTUAL && node.isRemoved()) {
       return CompletableFuture.failedFuture(new RemovedFromCluster());

@@ -47,6 +47,7 @@ final class KvStateMachine extends StateMachineAdapter {
   private final String nodeId;
   private final KvStore store;
   private final List<LongConsumer> appliedListeners = new CopyOnWriteArrayList<>();
+  private final List<NodeEventListener> eventListeners = new CopyOnWriteArrayList<>();
   private volatile java.util.concurrent.CountDownLatch applyHold;
 
   private volatile long term;
@@ -79,6 +80,10 @@ final class KvStateMachine extends StateMachineAdapter {
 
   void addAppliedListener(LongConsumer listener) {
     appliedListeners.add(listener);
+  }
+
+  void addEventListener(NodeEventListener listener) {
+    eventListeners.add(listener);
   }
 
   /** Fault injection: the next apply waits until {@link #resumeApply}. */
@@ -151,7 +156,11 @@ final class KvStateMachine extends StateMachineAdapter {
     if (batch.entries() == 0) {
       return;
     }
+    int entries = batch.entries(); // commit() resets it
     batch.commit();
+    for (NodeEventListener listener : eventListeners) {
+      listener.batchApplied(entries);
+    }
     for (int i = 0; i < waiting.size(); i++) {
       if (waiting.get(i) instanceof Proposal proposal) {
         proposal.applied(outcomes.get(i));
@@ -231,6 +240,9 @@ final class KvStateMachine extends StateMachineAdapter {
     this.leader = true;
     this.believesLeader = true;
     LOG.info("node {}: became leader in term {}", nodeId, term);
+    for (NodeEventListener listener : eventListeners) {
+      listener.leaderChanged(term, true);
+    }
   }
 
   @Override
@@ -244,6 +256,9 @@ final class KvStateMachine extends StateMachineAdapter {
     this.term = ctx.getTerm();
     this.believesLeader = false;
     LOG.info("node {}: following leader {} in term {}", nodeId, ctx.getLeaderId(), ctx.getTerm());
+    for (NodeEventListener listener : eventListeners) {
+      listener.leaderChanged(ctx.getTerm(), false);
+    }
   }
 
   @Override

@@ -338,6 +338,30 @@ public final class KvStore implements AutoCloseable {
     return new ApplyBatch(this, db, data, meta, members, exactlyOnce);
   }
 
+  /**
+   * A RocksDB integer property summed over every column family, for example
+   * {@code rocksdb.total-sst-files-size} or {@code rocksdb.estimate-live-data-size}; -1 when
+   * the store is closed or RocksDB does not know the property. Any thread (metrics scrapes);
+   * waits while {@link #replaceWith} swaps the database.
+   */
+  public long longProperty(String name) {
+    lock.readLock().lock();
+    try {
+      if (db == null) {
+        return -1;
+      }
+      long sum = 0;
+      for (ColumnFamilyHandle family : List.of(data, meta, dedup, clients, members)) {
+        sum += db.getLongProperty(family, name);
+      }
+      return sum;
+    } catch (RocksDBException unknownProperty) {
+      return -1;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Called by {@link ApplyBatch} once its write is durable in RocksDB. */
   void advance(long index, long proposedAtMs) {
     appliedIndex = index;

@@ -376,6 +376,19 @@ public final class RaftNode implements AutoCloseable {
     stateMachine.addAppliedListener(listener);
   }
 
+  /** Observes leader changes and applied batches (see {@link NodeEventListener}). */
+  public void addEventListener(NodeEventListener listener) {
+    stateMachine.addEventListener(listener);
+  }
+
+  /**
+   * jraft's own metrics of this node (Codahale / Dropwizard metrics-core 4): replication,
+   * log, ReadIndex and per-replicator gauges. Owned by jraft; read it, never register in it.
+   */
+  public com.codahale.metrics.MetricRegistry jraftMetrics() {
+    return node.getNodeMetrics().getMetricRegistry();
+  }
+
   /**
    * Fault injection for tests and chaos runs: this node keeps receiving the log but stops
    * applying it (its state machine thread waits) until {@link #resumeApply}. Its applied

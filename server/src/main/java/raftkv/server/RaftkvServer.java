@@ -1,11 +1,14 @@
 package raftkv.server;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,8 +26,13 @@ import raftkv.reads.ReplicaProgress;
  * One raftkv node process: the Raft node (Bolt transport on its Raft address, or on its
  * listen address when one is configured) and the client API (gRPC on its own address).
  *
- * <p>Ownership: owns the Raft node, the gRPC server and the read executor; {@link #close}
- * stops them in that order: no new calls, in-flight calls drained, then Raft.
+ * <p>Besides the raftkv services, the gRPC server offers the standard health service
+ * (following {@link Readiness}) and reflection. With {@link MetricsConfig#enabled} the node
+ * also serves Prometheus metrics, liveness and readiness over HTTP ({@link MetricsEndpoint}).
+ *
+ * <p>Ownership: owns the Raft node, the gRPC server, the metrics endpoint and the read
+ * executor; {@link #close} stops them in this order: health NOT_SERVING and the metrics
+ * endpoint, no new calls, in-flight calls drained, then Raft.
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
@@ -35,6 +43,8 @@ public final class RaftkvServer implements AutoCloseable {
   private static final long PROGRESS_POLL_MS = 5;
   /** How often a node asks the leader to confirm its freshness (bounded staleness). */
   private static final long FRESHNESS_SAMPLE_MS = 50;
+  /** How often the gRPC health status is re-evaluated from readiness. */
+  private static final long HEALTH_REFRESH_MS = 500;
 
   private final ServerConfig config;
   private final RaftNode node;
@@ -42,15 +52,22 @@ public final class RaftkvServer implements AutoCloseable {
   private final ExecutorService readExecutor;
   private final ScheduledExecutorService timer;
   private final ReplicaProgress progress;
+  private final GrpcHealth health;
+  private final NodeMetrics metrics; // null: metrics endpoint off
+  private final MetricsEndpoint metricsEndpoint; // null: off
 
   private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor,
-      ScheduledExecutorService timer, ReplicaProgress progress) {
+      ScheduledExecutorService timer, ReplicaProgress progress, GrpcHealth health,
+      NodeMetrics metrics, MetricsEndpoint metricsEndpoint) {
     this.config = config;
     this.node = node;
     this.grpc = grpc;
     this.readExecutor = readExecutor;
     this.timer = timer;
     this.progress = progress;
+    this.health = health;
+    this.metrics = metrics;
+    this.metricsEndpoint = metricsEndpoint;
   }
 
   /**
@@ -85,10 +102,22 @@ public final class RaftkvServer implements AutoCloseable {
       }
     });
     Errors errors = new Errors(node, members, config.nodeId(), progress);
-    ReadPath reads = new ReadPath(node, progress, readExecutor, broken);
+    // Only with an endpoint to read them: without one, requests pay nothing for metrics.
+    NodeMetrics metrics = config.metrics().enabled()
+        ? new NodeMetrics(config.nodeId(), node, progress) : null;
+    ReadPath reads = new ReadPath(node, progress, readExecutor, broken,
+        metrics == null ? raftkv.reads.ReadObserver.NONE : metrics.readObserver());
+    Readiness readiness = new Readiness(node, progress, config.metrics().readyMaxLagMs());
+    GrpcHealth health = new GrpcHealth(readiness, timer, HEALTH_REFRESH_MS);
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
     TransportLimits transport = config.transport();
+    io.grpc.BindableService kv =
+        new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId());
+    io.grpc.BindableService admin =
+        new AdminService(config, node, members, progress, errors, readExecutor, timer);
+    io.grpc.ServerInterceptor[] timing = metrics == null ? new io.grpc.ServerInterceptor[0]
+        : new io.grpc.ServerInterceptor[] {metrics.grpcInterceptor()};
     Server grpc = NettyServerBuilder.forAddress(address)
         // Handlers never block (proposals and ReadIndex rounds are asynchronous, reads that
         // must wait continue on the read executor; an admitted read is one local RocksDB
@@ -104,20 +133,44 @@ public final class RaftkvServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(false)
         // Finds clients that vanished without closing (a crashed host, a dropped NAT entry).
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
-        .addService(new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId()))
-        .addService(new AdminService(config, node, members, progress, errors, readExecutor, timer))
+        .addService(ServerInterceptors.intercept(kv, timing))
+        .addService(ServerInterceptors.intercept(admin, timing))
+        // Health and reflection are for probes and tools (grpcurl): never behind auth.
+        .addService(health.service())
+        .addService(ProtoReflectionServiceV1.newInstance())
         .build();
+    MetricsEndpoint endpoint = null;
+    String serving = "gRPC on " + address;
     try {
       grpc.start();
+      if (metrics != null) {
+        serving = "metrics on " + config.metrics().listenAddress();
+        endpoint = MetricsEndpoint.start(config.nodeId(),
+            socketAddress(config.metrics().listenAddress()), metrics, readiness);
+      }
     } catch (IOException e) {
+      grpc.shutdownNow();
+      health.close();
       progress.close();
       timer.shutdownNow();
+      if (metrics != null) {
+        metrics.close();
+      }
       node.close();
       readExecutor.shutdownNow();
-      throw new UncheckedIOException("cannot serve gRPC on " + address, e);
+      throw new UncheckedIOException("cannot serve " + serving, e);
     }
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
-    return new RaftkvServer(config, node, grpc, readExecutor, timer, progress);
+    return new RaftkvServer(config, node, grpc, readExecutor, timer, progress, health, metrics,
+        endpoint);
+  }
+
+  /**
+   * Where the metrics endpoint listens, with the actual port when the configuration asked
+   * for port 0; empty when it is off.
+   */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
   }
 
   public ServerConfig config() {
@@ -138,6 +191,11 @@ public final class RaftkvServer implements AutoCloseable {
   @Override
   public void close() {
     handOverLeadership();
+    // Probes see the node leave before its calls are drained.
+    health.close();
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(config.transport().drainMs(), TimeUnit.MILLISECONDS)) {
@@ -149,6 +207,9 @@ public final class RaftkvServer implements AutoCloseable {
     }
     progress.close();
     timer.shutdownNow();
+    if (metrics != null) {
+      metrics.close();
+    }
     node.close();
     readExecutor.shutdownNow();
   }

@@ -1,0 +1,21 @@
+package raftkv.core;
+
+/**
+ * Observes a node's state machine: leader changes and applied batches. For metrics; a
+ * listener must never change the node's behaviour.
+ *
+ * <p>Thread-safety: jraft calls every method on the node's single state machine thread, so
+ * an implementation must be quick and never block (it delays apply) and must not call
+ * jraft's getters, which take the node's lock (see {@link RaftNode#addAppliedListener}).
+ */
+public interface NodeEventListener {
+
+  /**
+   * This node learned of a new leader in {@code term}: itself ({@code self} true, from
+   * onLeaderStart) or another node (from onStartFollowing).
+   */
+  default void leaderChanged(long term, boolean self) {}
+
+  /** A RocksDB write batch of {@code entries} log entries was committed to the store. */
+  default void batchApplied(int entries) {}
+}
