@@ -1,7 +1,6 @@
 package raftkv.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.LinkedHashMap;
@@ -66,12 +65,13 @@ final class AdminCommand {
    */
   static int onLeader(Connection connection, Output output,
       Function<AdminGrpc.AdminBlockingStub, MembershipResponse> change) {
+    Credentials credentials = connection.credentials();
     String target = connection.endpoints().stream()
-        .filter(e -> LocalCluster.status(e, java.time.Duration.ofSeconds(2))
+        .filter(e -> LocalCluster.status(e, java.time.Duration.ofSeconds(2), credentials)
             .map(s -> s.getRole() == Role.LEADER).orElse(false))
         .findFirst().orElse(connection.endpoints().get(0));
     for (int attempt = 0; attempt < 2; attempt++) {
-      ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+      ManagedChannel channel = credentials.channel(target);
       try {
         MembershipResponse r = change.apply(AdminGrpc.newBlockingStub(channel)
             .withDeadlineAfter(connection.timeout.toMillis(), TimeUnit.MILLISECONDS));
