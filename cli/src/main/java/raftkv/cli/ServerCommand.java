@@ -129,7 +129,7 @@ final class ServerCommand implements Callable<Integer> {
           + "has one, takes precedence over the certificate.")
   String authCertRoles;
 
-  static final String CHOOSE_AUTH = "--auth is required: choose --auth tokens with "
+  private static final String CHOOSE_AUTH = "--auth is required: choose --auth tokens with "
       + "--auth-tokens-file FILE (and/or --auth-cert-roles) to require credentials, or "
       + "--auth none to let every client that reaches this node read, write and change "
       + "membership";
