@@ -171,7 +171,9 @@ final class ChaosCluster implements AutoCloseable {
         "--data-dir", node.dataDir.toAbsolutePath().toString(),
         "--cluster-name", clusterName,
         "--election-timeout-ms", Integer.toString(options.electionTimeoutMs()),
-        "--snapshot-interval-s", Integer.toString(options.snapshotIntervalSecs())));
+        "--snapshot-interval-s", Integer.toString(options.snapshotIntervalSecs()),
+        // The chaos run's clients and probes speak plaintext without credentials.
+        "--auth", "none"));
     node.start(command);
   }
 

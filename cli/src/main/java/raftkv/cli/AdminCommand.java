@@ -1,7 +1,6 @@
 package raftkv.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.LinkedHashMap;
@@ -156,7 +155,7 @@ final class AdminCommand {
       List<Map<String, Object>> done = new java.util.ArrayList<>();
       StringBuilder text = new StringBuilder();
       for (String endpoint : connection.endpoints()) {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
+        ManagedChannel channel = connection.credentials().channel(endpoint);
         try {
           SnapshotResponse r = AdminGrpc.newBlockingStub(channel)
               .withDeadlineAfter(connection.timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -200,12 +199,13 @@ final class AdminCommand {
    */
   static <R> int onLeader(Connection connection, Output output,
       Function<AdminGrpc.AdminBlockingStub, R> change, Function<R, Printed> printed) {
+    Credentials credentials = connection.credentials();
     String target = connection.endpoints().stream()
-        .filter(e -> LocalCluster.status(e, java.time.Duration.ofSeconds(2))
+        .filter(e -> LocalCluster.status(e, java.time.Duration.ofSeconds(2), credentials)
             .map(s -> s.getRole() == Role.LEADER).orElse(false))
         .findFirst().orElse(connection.endpoints().get(0));
     for (int attempt = 0; attempt < 2; attempt++) {
-      ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+      ManagedChannel channel = credentials.channel(target);
       try {
         Printed result = printed.apply(change.apply(AdminGrpc.newBlockingStub(channel)
             .withDeadlineAfter(connection.timeout.toMillis(), TimeUnit.MILLISECONDS)));

@@ -46,6 +46,12 @@ final class ClusterCommand {
             + "several nodes sharing a few cores: ${DEFAULT-VALUE}).")
     String jvmOptions;
 
+    @Option(names = "--secure",
+        description = "Generate a CA, node and admin certificates and an admin token under "
+            + "DIR/tls; nodes serve TLS and require the token or the admin certificate. Verbs "
+            + "given --cluster DIR use them. Without it nodes are plaintext, authentication off.")
+    boolean secure;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       if (voters < 1 || learners < 0) {
@@ -62,7 +68,7 @@ final class ClusterCommand {
       LocalCluster.Started started;
       try {
         started = LocalCluster.start(dir, voters, learners, heap, snapshotIntervalSecs,
-            LocalCluster.jvmOptions(jvmOptions));
+            LocalCluster.jvmOptions(jvmOptions), secure);
       } catch (IllegalStateException e) {
         System.err.println(e.getMessage());
         return 1;
@@ -70,6 +76,10 @@ final class ClusterCommand {
       List<ClusterFile.Node> nodes = started.cluster().nodes();
       System.out.printf("cluster of %d voters and %d learners running in %s; leader %s%n",
           voters, learners, dir, started.leader().getNodeId());
+      if (secure) {
+        System.out.printf("  TLS and authentication on: CA %s, admin token in %s%n",
+            started.cluster().caFile(), started.cluster().tokenFile());
+      }
       for (ClusterFile.Node n : nodes) {
         System.out.printf("  %-4s %-8s grpc %-21s raft %-21s metrics %-21s pid %d%n", n.id(),
             n.role(), n.grpcAddress(), n.raftAddress(), n.metricsAddress(), n.pid());
@@ -101,6 +111,7 @@ final class ClusterCommand {
     @Override
     public Integer call() {
       ClusterFile cluster = ClusterFile.read(dir);
+      Credentials credentials = Credentials.of(cluster);
       List<Map<String, Object>> rows = new ArrayList<>();
       for (ClusterFile.Node n : cluster.nodes()) {
         Map<String, Object> row = new LinkedHashMap<>();
@@ -109,7 +120,8 @@ final class ClusterCommand {
         row.put("alive", LocalCluster.alive(n.pid()));
         row.put("grpcAddress", n.grpcAddress());
         row.put("metricsAddress", n.metricsAddress() == null ? "" : n.metricsAddress());
-        Optional<StatusResponse> status = LocalCluster.status(n.grpcAddress(), Duration.ofSeconds(2));
+        Optional<StatusResponse> status =
+            LocalCluster.status(n.grpcAddress(), Duration.ofSeconds(2), credentials);
         row.put("role", status.map(s -> s.getRole().name()).orElse("DOWN"));
         row.put("term", status.map(StatusResponse::getTerm).orElse(0L));
         row.put("leaderId", status.map(StatusResponse::getLeaderId).orElse(""));

@@ -11,10 +11,18 @@ import java.util.List;
 
 /**
  * {@code DIR/cluster.json}: what {@code raftkv cluster start} launched, so that other verbs
- * ({@code --cluster DIR}) can find the nodes. Immutable value; read and written whole.
+ * ({@code --cluster DIR}) can find the nodes and, for a {@code --secure} cluster, the files
+ * they authenticate with. Immutable value; read and written whole.
+ *
+ * @param nodes the node processes
+ * @param caFile PEM CA that signed the nodes' certificates; null: the nodes speak plaintext
+ * @param tokenFile file holding the admin bearer token; null: no authentication
+ * @param clientCertFile PEM client certificate of the admin, or null
+ * @param clientKeyFile its PKCS#8 key, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record ClusterFile(List<Node> nodes) {
+record ClusterFile(List<Node> nodes, String caFile, String tokenFile, String clientCertFile,
+    String clientKeyFile) {
   static final String NAME = "cluster.json";
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -31,6 +39,11 @@ record ClusterFile(List<Node> nodes) {
       return new Node(id, role, raftAddress, grpcAddress, newPid, dataDir, logFile, command,
           metricsAddress);
     }
+  }
+
+  /** A cluster of plaintext nodes without authentication. */
+  static ClusterFile plaintext(List<Node> nodes) {
+    return new ClusterFile(nodes, null, null, null, null);
   }
 
   static ClusterFile read(Path dir) {
@@ -65,6 +78,7 @@ record ClusterFile(List<Node> nodes) {
   }
 
   ClusterFile replace(Node updated) {
-    return new ClusterFile(nodes.stream().map(n -> n.id().equals(updated.id()) ? updated : n).toList());
+    return new ClusterFile(nodes.stream().map(n -> n.id().equals(updated.id()) ? updated : n).toList(),
+        caFile, tokenFile, clientCertFile, clientKeyFile);
   }
 }

@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("Starting 3 voters and 2 learners, one process each, in " + dir);
       LocalCluster.Started started = LocalCluster.start(dir, 3, 2, LocalCluster.DEFAULT_HEAP,
           Integer.parseInt(LocalCluster.DEFAULT_SNAPSHOT_INTERVAL_S),
-          LocalCluster.jvmOptions(LocalCluster.DEFAULT_JVM_OPTIONS));
+          LocalCluster.jvmOptions(LocalCluster.DEFAULT_JVM_OPTIONS), false);
       System.out.println("Leader: " + started.leader().getNodeId() + ". Each of " + clients
           + " sessions writes its own key, then reads it back at once; "
           + warmup.toSeconds() + " s warmup and " + duration.toSeconds() + " s measured per level.");

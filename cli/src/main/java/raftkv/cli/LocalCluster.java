@@ -1,7 +1,6 @@
 package raftkv.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,13 +46,15 @@ final class LocalCluster {
 
   /**
    * Launches {@code voters + learners} node JVMs with data under {@code dir}, writes
-   * {@code dir/cluster.json}, and returns once one reports itself leader.
+   * {@code dir/cluster.json}, and returns once one reports itself leader. With {@code secure}
+   * the nodes serve TLS and require a token or the admin certificate ({@link
+   * LocalClusterSecurity}); otherwise they are plaintext with authentication off.
    *
    * @throws IllegalStateException if no leader is elected within {@link #LEADER_WAIT}; the
    *     nodes are stopped first
    */
   static Started start(Path dir, int voters, int learners, String heap, int snapshotIntervalSecs,
-      List<String> jvmOptions) throws IOException, InterruptedException {
+      List<String> jvmOptions, boolean secure) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     List<String[]> members = new ArrayList<>();
     StringBuilder peers = new StringBuilder();
@@ -69,6 +70,8 @@ final class LocalCluster {
     }
     // A fresh name per cluster: tokens of an older cluster in the same directory are refused.
     String clusterName = "local-" + java.util.UUID.randomUUID();
+    LocalClusterSecurity security = secure
+        ? LocalClusterSecurity.create(dir, members.stream().map(m -> m[0]).toList()) : null;
     List<ClusterFile.Node> nodes = new ArrayList<>();
     for (String[] m : members) {
       Path dataDir = dir.resolve(m[0]).toAbsolutePath();
@@ -80,12 +83,13 @@ final class LocalCluster {
           "--data-dir", dataDir.toString(), "--snapshot-interval-s",
           Integer.toString(snapshotIntervalSecs), "--cluster-name", clusterName,
           "--metrics-listen", m[4]));
+      command.addAll(secure ? security.serverOptions(m[0]) : List.of("--auth", "none"));
       Path log = dataDir.resolve("node.log");
       long pid = launch(command, log);
       nodes.add(new ClusterFile.Node(m[0], m[3], m[1], m[2], pid, dataDir.toString(),
           log.toString(), command, m[4]));
     }
-    ClusterFile cluster = new ClusterFile(nodes);
+    ClusterFile cluster = secure ? security.describe(nodes) : ClusterFile.plaintext(nodes);
     cluster.write(dir);
     Optional<StatusResponse> leader = awaitLeader(cluster, LEADER_WAIT);
     if (leader.isEmpty()) {
@@ -139,9 +143,10 @@ final class LocalCluster {
   static Optional<StatusResponse> awaitLeader(ClusterFile cluster, Duration wait)
       throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
+    Credentials credentials = Credentials.of(cluster);
     while (System.nanoTime() < deadline) {
       for (String address : cluster.grpcAddresses()) {
-        Optional<StatusResponse> status = status(address, Duration.ofMillis(500));
+        Optional<StatusResponse> status = status(address, Duration.ofMillis(500), credentials);
         if (status.isPresent() && status.get().getRole() == Role.LEADER) {
           return status;
         }
@@ -151,8 +156,15 @@ final class LocalCluster {
     return Optional.empty();
   }
 
+  /** {@link #status(String, Duration, Credentials)} over plaintext without a token. */
   static Optional<StatusResponse> status(String address, Duration timeout) {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+    return status(address, timeout, Credentials.NONE);
+  }
+
+  /** The node's status, or empty if it cannot be reached or refuses the call. */
+  static Optional<StatusResponse> status(String address, Duration timeout,
+      Credentials credentials) {
+    ManagedChannel channel = credentials.channel(address);
     try {
       return Optional.of(AdminGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)

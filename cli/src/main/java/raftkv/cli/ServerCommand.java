@@ -9,12 +9,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.core.RaftTlsOptions;
 import raftkv.core.StoreOptions;
+import raftkv.server.AuthConfig;
 import raftkv.server.Limits;
 import raftkv.server.MetricsConfig;
 import raftkv.server.PeerSpec;
 import raftkv.server.RaftkvServer;
 import raftkv.server.ServerConfig;
 import raftkv.server.TransportLimits;
+import raftkv.server.TlsConfig;
 
 /** {@code raftkv server}: runs one node until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -22,7 +24,8 @@ import raftkv.server.TransportLimits;
         "Every node of a cluster is started with the same --peers list.",
         "Example: raftkv server --id n1 --data-dir /var/lib/raftkv "
             + "--peers n1=10.0.0.1:7001/10.0.0.1:9001,n2=10.0.0.2:7001/10.0.0.2:9001,"
-            + "n3=10.0.0.3:7001/10.0.0.3:9001"})
+            + "n3=10.0.0.3:7001/10.0.0.3:9001 --auth tokens --auth-tokens-file /etc/raftkv/tokens "
+            + "--tls-cert n1.pem --tls-key n1-key.pem"})
 final class ServerCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE",
       description = "Properties file whose keys are these options' long names without dashes "
@@ -141,11 +144,51 @@ final class ServerCommand implements Callable<Integer> {
       description = "/ready and gRPC health report a follower or learner ready only while "
           + "its lag behind the leader is at most this many ms (default ${DEFAULT-VALUE}).")
   long readyMaxLagMs;
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "PEM certificate chain this node presents on the client API; with it the "
+          + "client API speaks TLS only. Raft traffic between nodes is not affected.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "FILE",
+      description = "PEM CA that client certificates must verify against.")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-client-auth", defaultValue = "none", paramLabel = "none|optional|require",
+      description = "Ask clients for a certificate: none (default), optional, or require.")
+  String tlsClientAuth;
+
+  // No default on purpose: an operator must choose to run without authentication.
+  @Option(names = "--auth", paramLabel = "none|tokens",
+      description = "Required. tokens: every call to the KV and Admin services needs a bearer "
+          + "token from --auth-tokens-file (or a client certificate in --auth-cert-roles); "
+          + "none: anyone who reaches the port may read, write and change membership.")
+  String auth;
+
+  @Option(names = "--auth-tokens-file", paramLabel = "FILE",
+      description = "One 'token role [name]' per line; roles read, readwrite, admin; '#' "
+          + "comments. Tokens at least 16 characters, each unique.")
+  Path authTokensFile;
+
+  @Option(names = "--auth-cert-roles", paramLabel = "SUBJECT=ROLE;...",
+      description = "Client-certificate subjects (RFC 2253, e.g. CN=ops,O=Example) and their "
+          + "roles, ';'-separated; the role follows the last '='. A bearer token, if a call "
+          + "has one, takes precedence over the certificate.")
+  String authCertRoles;
+
+  private static final String CHOOSE_AUTH = "--auth is required: choose --auth tokens with "
+      + "--auth-tokens-file FILE (and/or --auth-cert-roles) to require credentials, or "
+      + "--auth none to let every client that reaches this node read, write and change "
+      + "membership";
 
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig serverConfig;
     try {
+      AuthConfig authConfig = authConfig();
+      TlsConfig tlsConfig = new TlsConfig(tlsCert, tlsKey, tlsClientCa, clientAuth());
       if (!role.equals("voter") && !role.equals("learner")) {
         throw new IllegalArgumentException("--role must be voter or learner, got '" + role + "'");
       }
@@ -164,7 +207,7 @@ final class ServerCommand implements Callable<Integer> {
               maxConcurrentCallsPerConnection, permitKeepAliveTimeMs, drainMs))
           .withRaftTls(raftTls())
           .withMetrics(new MetricsConfig(metricsListen, readyMaxLagMs))
-          .validate();
+          .withTls(tlsConfig).withAuth(authConfig).validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());
       return 2;
@@ -173,7 +216,8 @@ final class ServerCommand implements Callable<Integer> {
     try {
       server = RaftkvServer.start(serverConfig);
     } catch (IllegalArgumentException e) {
-      // The raftkv.broken system property (test-only switches) named an unknown switch.
+      // The raftkv.broken system property (test-only switches) named an unknown switch, or a
+      // certificate, key or the tokens file could not be loaded.
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());
       return 2;
     }
@@ -211,5 +255,28 @@ final class ServerCommand implements Callable<Integer> {
           + " cannot be read: " + e.getMessage());
     }
     return new RaftTlsOptions(raftTlsKeyStore, password, raftTlsClientAuth.equals("require"));
+  }
+
+  private AuthConfig authConfig() {
+    if (auth == null || auth.isBlank()) {
+      throw new IllegalArgumentException(CHOOSE_AUTH);
+    }
+    boolean tokens = switch (auth.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "tokens" -> true;
+      case "none" -> false;
+      default -> throw new IllegalArgumentException("--auth must be none or tokens, got '" + auth
+          + "'");
+    };
+    // With none, the files are kept so that validation can say they would be ignored.
+    return new AuthConfig(tokens, authTokensFile, AuthConfig.parseCertificateRoles(authCertRoles));
+  }
+
+  private TlsConfig.ClientAuth clientAuth() {
+    try {
+      return TlsConfig.ClientAuth.valueOf(tlsClientAuth.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--tls-client-auth must be none, optional or require, "
+          + "got '" + tlsClientAuth + "'", e);
+    }
   }
 }

@@ -22,9 +22,10 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     List<Map<String, Object>> rows = new ArrayList<>();
     int reachable = 0;
+    Credentials credentials = connection.credentials();
     for (String endpoint : connection.endpoints()) {
-      Optional<StatusResponse> status =
-          LocalCluster.status(endpoint, Duration.ofMillis(Math.min(5_000, connection.timeout.toMillis())));
+      Optional<StatusResponse> status = LocalCluster.status(endpoint,
+          Duration.ofMillis(Math.min(5_000, connection.timeout.toMillis())), credentials);
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("id", status.map(StatusResponse::getNodeId).orElse("?"));
       row.put("endpoint", endpoint);

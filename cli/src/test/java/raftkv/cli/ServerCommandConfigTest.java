@@ -6,6 +6,8 @@ import static raftkv.cli.CliRun.raftkv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -116,6 +118,7 @@ class ServerCommandConfigTest {
         "id = n2",
         "data-dir = " + dir.resolve("data"),
         "peers = " + PEERS.replace(",", ", "),
+        "auth = none",
         "election-timeout-ms = 50", ""));
 
     CliRun r = raftkv("server", "--config", file.toString());
@@ -130,7 +133,7 @@ class ServerCommandConfigTest {
     Files.writeString(file, String.join("\n",
         "id = n1",
         "data-dir = " + dir.resolve("data"),
-        "peers = n1=127.0.0.1:7001/127.0.0.1:9001,n2=nowhere", ""));
+        "peers = n1=127.0.0.1:7001/127.0.0.1:9001,n2=nowhere", "auth = none", ""));
 
     CliRun r = raftkv("server", "--config", file.toString());
 
@@ -197,14 +200,59 @@ class ServerCommandConfigTest {
     assertThat(r.err()).contains(keyStore.toString()).doesNotContain("secret");
   }
 
-  /** {@code raftkv server --data-dir <temp> ARGS...}. */
+  @Test
+  void withoutAuthTheServerRefusesToStartAndSaysToChooseTokensOrNone() {
+    CliRun r = raftkv("server", "--data-dir", dir.resolve("data").toString(), "--id", "n1",
+        "--peers", PEERS);
+
+    assertRefused(r, "--auth is required: choose --auth tokens with --auth-tokens-file FILE");
+    assertThat(r.err()).contains("or --auth none");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
+  void anUnknownAuthModeOrClientAuthModeIsRefusedNamingTheChoices() {
+    assertRefused(server("--id", "n1", "--peers", PEERS, "--auth", "ldap"),
+        "--auth must be none or tokens, got 'ldap'");
+    assertRefused(server("--id", "n1", "--peers", PEERS, "--tls-client-auth", "maybe"),
+        "--tls-client-auth must be none, optional or require, got 'maybe'");
+  }
+
+  @Test
+  void tokensAuthWithAMissingTokensFileIsRefusedNamingTheFile() {
+    Path absent = dir.resolve("absent-tokens");
+
+    CliRun r = server("--id", "n1", "--peers", PEERS, "--auth", "tokens",
+        "--auth-tokens-file", absent.toString());
+
+    assertRefused(r, "auth-tokens-file " + absent + " must be a readable file");
+  }
+
+  @Test
+  void tlsAndAuthOptionsAreReadFromTheConfigFile() throws IOException {
+    // A later key overrides configFile's "auth = none".
+    CliRun tls = raftkv("server", "--config", configFile("auth = tokens",
+        "tls-cert = " + dir.resolve("absent.pem"), "tls-key = " + dir.resolve("absent-key.pem"))
+        .toString());
+    CliRun roles = raftkv("server", "--config", configFile("auth = tokens",
+        "auth-cert-roles = CN=ops,O=Example Inc.=superuser").toString());
+
+    assertRefused(tls, "tls-cert " + dir.resolve("absent.pem") + " must be a readable file");
+    // The subject's commas and '=' survive the properties file; the role after the last '='
+    // is what is checked.
+    assertRefused(roles, "auth-cert-roles entry 'CN=ops,O=Example Inc.=superuser': role "
+        + "'superuser' is not one of read, readwrite, admin");
+  }
+
+  /** {@code raftkv server --data-dir <temp> ARGS...}, with --auth none unless ARGS say. */
   private CliRun server(String... args) {
-    String[] all = new String[args.length + 3];
-    all[0] = "server";
-    all[1] = "--data-dir";
-    all[2] = dir.resolve("data").toString();
-    System.arraycopy(args, 0, all, 3, args.length);
-    return raftkv(all);
+    List<String> all = new ArrayList<>(List.of("server", "--data-dir",
+        dir.resolve("data").toString()));
+    if (!List.of(args).contains("--auth")) {
+      all.addAll(List.of("--auth", "none"));
+    }
+    all.addAll(List.of(args));
+    return raftkv(all.toArray(String[]::new));
   }
 
   /** A node's properties file (id n1, the three peers, a data dir) plus {@code extra} lines. */
@@ -214,7 +262,8 @@ class ServerCommandConfigTest {
         .append("# raftkv node n1\n")
         .append("id = n1\n")
         .append("data-dir = ").append(dir.resolve("data")).append('\n')
-        .append("peers = ").append(PEERS).append('\n');
+        .append("peers = ").append(PEERS).append('\n')
+        .append("auth = none\n");
     for (String line : extra) {
       text.append(line).append('\n');
     }

@@ -1,5 +1,6 @@
 package raftkv.client;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -15,10 +16,14 @@ interface ChannelFactory {
   int MAX_INBOUND_MESSAGE_BYTES = 8 << 20;
 
   /** Plaintext gRPC over whichever transport is on the class path (grpc-netty-shaded). */
-  ChannelFactory PLAINTEXT = endpoint ->
-      Grpc.newChannelBuilder(endpoint, InsecureChannelCredentials.create())
-          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-          .build();
+  ChannelFactory PLAINTEXT = with(InsecureChannelCredentials.create());
+
+  /** Channels with {@code credentials} (TLS, call credentials, or both; see ClientCredentials). */
+  static ChannelFactory with(ChannelCredentials credentials) {
+    return endpoint -> Grpc.newChannelBuilder(endpoint, credentials)
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .build();
+  }
 
   ManagedChannel create(String endpoint);
 }

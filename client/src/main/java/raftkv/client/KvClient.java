@@ -1,5 +1,6 @@
 package raftkv.client;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,10 @@ import raftkv.v1.LagPolicy;
  * <p>Each client has a random id under which its writes are deduplicated by the cluster; it
  * is not shared with, and must not be reused by, any other client.
  *
+ * <p>Security: {@link Builder#tls} for TLS (and a client certificate), {@link
+ * Builder#bearerToken} for nodes that require authentication; they apply to every facet,
+ * {@link #admin()} included.
+ *
  * <p>Thread-safe: share one client across threads. It owns a gRPC channel per node it talks
  * to and one daemon timer thread (retries and status polls); {@link #close()} releases them
  * and fails the calls still open with CANCELLED.
@@ -59,7 +64,7 @@ public final class KvClient implements AutoCloseable {
     new SecureRandom().nextBytes(id);
     Duration statusDeadline = b.defaultDeadline.compareTo(DEFAULT_STATUS_INTERVAL) < 0
         ? b.defaultDeadline : DEFAULT_STATUS_INTERVAL;
-    this.dispatcher = new Dispatcher(b.endpoints, b.channelFactory,
+    this.dispatcher = new Dispatcher(b.endpoints, b.channels(),
         new Backoff(b.backoffInitial, b.backoffMax), HexFormat.of().formatHex(id),
         b.readPreference, b.lagPolicy, (int) b.waitBudget.toMillis(), b.statusInterval,
         statusDeadline, b.attemptTimeout);
@@ -143,7 +148,12 @@ public final class KvClient implements AutoCloseable {
   public static final class Builder {
     private List<String> endpoints;
     private Duration defaultDeadline = DEFAULT_DEADLINE;
-    private ChannelFactory channelFactory = ChannelFactory.PLAINTEXT;
+    /** Set by tests only; otherwise built from the TLS and token options. */
+    private ChannelFactory channelFactory;
+    private Path caCert;
+    private Path clientCert;
+    private Path clientKey;
+    private String bearerToken;
     private Duration backoffInitial = Duration.ofMillis(10);
     private Duration backoffMax = Duration.ofMillis(500);
     private ReadPreference readPreference = ReadPreference.LEARNERS_FIRST;
@@ -254,6 +264,43 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Speak TLS to the nodes and trust the certificates {@code caCert} (a PEM bundle) signed.
+     * The nodes' certificates must name the host of each endpoint (IP or DNS). Default:
+     * plaintext.
+     */
+    public Builder tls(Path caCert) {
+      this.caCert = Objects.requireNonNull(caCert, "caCert");
+      this.clientCert = null;
+      this.clientKey = null;
+      return this;
+    }
+
+    /**
+     * {@link #tls(Path)}, presenting {@code clientCert} (PEM chain) with its key {@code
+     * clientKey} (PEM, PKCS#8) to nodes that ask for a client certificate: mutual TLS.
+     */
+    public Builder tls(Path caCert, Path clientCert, Path clientKey) {
+      this.caCert = Objects.requireNonNull(caCert, "caCert");
+      this.clientCert = Objects.requireNonNull(clientCert, "clientCert");
+      this.clientKey = Objects.requireNonNull(clientKey, "clientKey");
+      return this;
+    }
+
+    /**
+     * Sends {@code authorization: Bearer <token>} with every call, to nodes that require
+     * authentication. Use it with {@link #tls}: without TLS anyone on the network path can
+     * read the token (the client then logs a warning once).
+     *
+     * @throws IllegalArgumentException if the token is empty or not printable ASCII without
+     *     blanks
+     */
+    public Builder bearerToken(String token) {
+      new BearerToken(token);
+      this.bearerToken = token;
+      return this;
+    }
+
     /** How often to ask every endpoint for its status; zero = never (for tests). */
     Builder statusInterval(Duration interval) {
       Objects.requireNonNull(interval, "interval");
@@ -280,12 +327,25 @@ public final class KvClient implements AutoCloseable {
      * A new client. Building never waits for the network, so it never fails because a node is
      * down: with more than one endpoint the first status poll starts in the background, and
      * other channels open on first use.
+     *
+     * @throws IllegalArgumentException if a TLS file given to {@link #tls} cannot be read
      */
     public KvClient build() {
       if (endpoints == null) {
         throw new IllegalStateException("endpoints(...) is required");
       }
       return new KvClient(this);
+    }
+
+    private ChannelFactory channels() {
+      if (channelFactory != null) {
+        return channelFactory;
+      }
+      if (caCert == null && bearerToken == null) {
+        return ChannelFactory.PLAINTEXT;
+      }
+      return ChannelFactory.with(
+          ClientCredentials.of(caCert, clientCert, clientKey, bearerToken));
     }
   }
 }

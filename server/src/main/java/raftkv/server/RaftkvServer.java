@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -78,6 +79,10 @@ public final class RaftkvServer implements AutoCloseable {
    */
   public static RaftkvServer start(ServerConfig config) {
     config.validate();
+    // Certificates, keys and the tokens file are read before anything starts, so that a bad
+    // one is an IllegalArgumentException with nothing to clean up.
+    SslContext ssl = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
+    AuthInterceptor auth = config.auth().enabled() ? AuthInterceptor.of(config.auth()) : null;
     Set<BrokenOnPurpose> broken = EnumSet.noneOf(BrokenOnPurpose.class);
     broken.addAll(config.broken());
     broken.addAll(BrokenOnPurpose.fromSystemProperty());
@@ -118,7 +123,16 @@ public final class RaftkvServer implements AutoCloseable {
         new AdminService(config, node, members, progress, errors, readExecutor, timer);
     io.grpc.ServerInterceptor[] timing = metrics == null ? new io.grpc.ServerInterceptor[0]
         : new io.grpc.ServerInterceptor[] {metrics.grpcInterceptor()};
-    Server grpc = NettyServerBuilder.forAddress(address)
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
+    if (ssl != null) {
+      builder.sslContext(ssl);
+    }
+    if (auth != null) {
+      // On the server, not per service: services added later are covered too (MethodRoles
+      // lets health and reflection through).
+      builder.intercept(auth);
+    }
+    Server grpc = builder
         // Handlers never block (proposals and ReadIndex rounds are asynchronous, reads that
         // must wait continue on the read executor; an admitted read is one local RocksDB
         // lookup), so they run on the transport thread. gRPC's default executor hands each
@@ -161,6 +175,7 @@ public final class RaftkvServer implements AutoCloseable {
       throw new UncheckedIOException("cannot serve " + serving, e);
     }
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
+    logSecurity(config, auth);
     return new RaftkvServer(config, node, grpc, readExecutor, timer, progress, health, metrics,
         endpoint);
   }
@@ -171,6 +186,24 @@ public final class RaftkvServer implements AutoCloseable {
    */
   public Optional<InetSocketAddress> metricsAddress() {
     return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+  }
+
+  private static void logSecurity(ServerConfig config, AuthInterceptor auth) {
+    if (config.tls().enabled()) {
+      LOG.info("node {}: TLS is on for the client API ({}), client certificates: {}",
+          config.nodeId(), TlsContexts.providerName(),
+          config.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (auth == null) {
+      LOG.warn("node {}: authentication is off: every client that reaches {} may read, write "
+          + "and change membership", config.nodeId(), config.self().grpcAddress());
+      return;
+    }
+    LOG.info("node {}: authentication is on: {} bearer token(s), {} certificate subject(s)",
+        config.nodeId(), auth.tokenCount(), config.auth().certificateRoles().size());
+    if (!config.tls().enabled()) {
+      LOG.warn("node {}: bearer tokens travel in plaintext: TLS is off", config.nodeId());
+    }
   }
 
   public ServerConfig config() {

@@ -203,6 +203,11 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     transport.validate(limits);
     tls.validate();
     auth.validate();
+    if (!auth.certificateRoles().isEmpty() && tls.clientAuth() == TlsConfig.ClientAuth.NONE) {
+      throw new IllegalArgumentException("auth-cert-roles maps " + auth.certificateRoles().size()
+          + " certificate subject(s), but tls-client-auth is none: no client presents a "
+          + "certificate; set tls-client-auth to optional or require");
+    }
     metrics.validate();
     raftOptions().validate();
     return this;

@@ -182,7 +182,7 @@ public final class MiniCluster implements AutoCloseable {
     ServerConfig any = configs.values().iterator().next();
     ServerConfig config = new ServerConfig(id, peers, baseDir.resolve(id), any.electionTimeoutMs(),
         any.heartbeatFactor(), any.snapshotIntervalSecs(), any.limits(), any.store(),
-        any.clusterName());
+        any.clusterName()).withTls(any.tls()).withAuth(any.auth());
     configs.put(id, config);
     running.put(id, RaftkvServer.start(config));
     return spec;

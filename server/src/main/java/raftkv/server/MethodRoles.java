@@ -1,0 +1,33 @@
+package raftkv.server;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The role each client API method needs. Methods of raftkv's own services default to
+ * {@link AccessRole#ADMIN}, so that a method added later is closed until it is listed here;
+ * methods of other services (grpc.health.v1.Health, grpc.reflection.*) need no credentials,
+ * so that probes and grpcurl work without a token. Stateless.
+ */
+final class MethodRoles {
+  /** Full method names ("service/method") that need less than ADMIN. */
+  private static final Map<String, AccessRole> BELOW_ADMIN = Map.of(
+      "raftkv.v1.KV/Get", AccessRole.READ,
+      "raftkv.v1.KV/Range", AccessRole.READ,
+      "raftkv.v1.KV/Put", AccessRole.READWRITE,
+      "raftkv.v1.KV/Delete", AccessRole.READWRITE,
+      "raftkv.v1.KV/Txn", AccessRole.READWRITE,
+      "raftkv.v1.Admin/Status", AccessRole.READ,
+      "raftkv.v1.Admin/Digest", AccessRole.READ);
+
+  private MethodRoles() {}
+
+  /** The role {@code fullMethodName} needs; empty: anybody may call it. */
+  static Optional<AccessRole> required(String fullMethodName) {
+    AccessRole role = BELOW_ADMIN.get(fullMethodName);
+    if (role != null) {
+      return Optional.of(role);
+    }
+    return fullMethodName.startsWith("raftkv.") ? Optional.of(AccessRole.ADMIN) : Optional.empty();
+  }
+}
