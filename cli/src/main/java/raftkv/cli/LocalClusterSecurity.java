@@ -8,7 +8,9 @@ import raftkv.server.LocalCertificates;
 
 /**
  * The files of {@code raftkv cluster start --secure}, under {@code DIR/tls}: a CA, a
- * certificate and key per node (valid for 127.0.0.1 and localhost), a client certificate for
+ * certificate and key per node (valid for 127.0.0.1 and localhost) for the client API, a
+ * PKCS12 key store per node for mutual TLS on Raft (one shared random password in
+ * {@code raft.pass}), a client certificate for
  * the admin (mapped to the admin role), and a tokens file with one random admin token, which
  * is also in {@code admin.token} for the CLI. Keys and tokens are owner-readable only. The
  * CA key is never written: a new cluster in the directory gets a new CA.
@@ -24,8 +26,13 @@ record LocalClusterSecurity(Path dir, Path caFile, Path tokensFile, Path adminTo
     LocalCertificates ca = LocalCertificates.newAuthority("raftkv-local-ca");
     Path caFile = dir.resolve("ca.pem");
     ca.writeCaCertificate(caFile);
+    byte[] raftSecret = new byte[24];
+    new SecureRandom().nextBytes(raftSecret);
+    String raftPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raftSecret);
+    LocalCertificates.writeSecret(dir.resolve("raft.pass"), raftPassword + "\n");
     for (String id : nodeIds) {
       ca.issueNode(id, dir.resolve(id + ".pem"), dir.resolve(id + "-key.pem"));
+      ca.issueNodeKeyStore(id, dir.resolve(id + "-raft.p12"), raftPassword);
     }
     Path adminCert = dir.resolve("admin.pem");
     Path adminKey = dir.resolve("admin-key.pem");
@@ -47,7 +54,9 @@ record LocalClusterSecurity(Path dir, Path caFile, Path tokensFile, Path adminTo
         "--tls-key", dir.resolve(id + "-key.pem").toString(),
         "--tls-client-ca", caFile.toString(), "--tls-client-auth", "optional",
         "--auth", "tokens", "--auth-tokens-file", tokensFile.toString(),
-        "--auth-cert-roles", adminSubject + "=admin");
+        "--auth-cert-roles", adminSubject + "=admin",
+        "--raft-tls-keystore", dir.resolve(id + "-raft.p12").toString(),
+        "--raft-tls-password-file", dir.resolve("raft.pass").toString());
   }
 
   /** How the CLI finds these files again: the cluster.json fields. */

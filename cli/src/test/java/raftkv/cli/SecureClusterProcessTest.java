@@ -28,7 +28,8 @@ class SecureClusterProcessTest {
 
   @Test
   void verbsGivenTheClusterDirectoryUseItsTlsFilesAndAdminToken() throws Exception {
-    CliRun started = raftkv("cluster", "start", "--dir", dir.toString(), "--voters", "1",
+    // Three voters: a write commits only if Raft traffic between them (mutual TLS) works.
+    CliRun started = raftkv("cluster", "start", "--dir", dir.toString(), "--voters", "3",
         "--secure");
     assertThat(started.exitCode()).as(started.toString()).isZero();
     ClusterFile cluster = ClusterFile.read(dir);
@@ -46,7 +47,10 @@ class SecureClusterProcessTest {
     assertThat(get.exitCode()).as(get.toString()).isZero();
     assertThat(get.json().get("value").asText()).isEqualTo("v1");
     assertThat(status.exitCode()).as(status.toString()).isZero();
-    assertThat(status.json().get("nodes").get(0).get("role").asText()).isEqualTo("LEADER");
+    assertThat(status.json().get("nodes").findValuesAsText("role"))
+        .hasSize(3).containsOnlyOnce("LEADER");
+    assertThat(cluster.nodes()).allSatisfy(n -> assertThat(n.command())
+        .contains("--raft-tls-keystore", "--raft-tls-password-file"));
 
     // Trusting the CA is not enough: without a token or the admin certificate the node
     // refuses; a wrong token likewise; plaintext cannot talk to the TLS port at all.

@@ -108,27 +108,67 @@ public final class LocalCertificates {
     return issue(commonName, false, certFile, keyFile);
   }
 
+  /**
+   * Issues a node certificate (as {@link #issueNode}) into a PKCS12 key store for Raft TLS:
+   * the key with its chain (node certificate, CA) under {@code commonName}, and this CA as a
+   * trusted entry, because Bolt uses the one store both as its identity and as its trust
+   * anchors (see {@code raftkv.core.RaftTlsOptions}). Owner-only where the file system has
+   * POSIX permissions.
+   */
+  public void issueNodeKeyStore(String commonName, Path keyStoreFile, String password) {
+    KeyPair pair = newKeyPair();
+    X509Certificate certificate = nodeCertificate(commonName, pair);
+    try {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry(commonName, pair.getPrivate(), password.toCharArray(),
+          new java.security.cert.Certificate[] {certificate, caCertificate});
+      store.setCertificateEntry("raftkv-ca", caCertificate);
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      store.store(bytes, password.toCharArray());
+      write(keyStoreFile, bytes.toByteArray());
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot write the key store " + keyStoreFile, e);
+    }
+  }
+
+  private X509Certificate nodeCertificate(String commonName, KeyPair pair) {
+    try {
+      X509v3CertificateBuilder builder = leafBuilder(subject(commonName), pair);
+      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+          new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
+          new GeneralName[] {new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+              new GeneralName(GeneralName.dNSName, "localhost")}));
+      return sign(builder, caKey);
+    } catch (CertIOException | GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private X509v3CertificateBuilder leafBuilder(X500Principal name, KeyPair pair)
+      throws CertIOException, GeneralSecurityException {
+    X509v3CertificateBuilder builder =
+        builder(caCertificate.getSubjectX500Principal(), name, pair.getPublic());
+    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+    builder.addExtension(Extension.authorityKeyIdentifier, false,
+        new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCertificate));
+    return builder;
+  }
+
   private String issue(String commonName, boolean node, Path certFile, Path keyFile) {
     KeyPair pair = newKeyPair();
-    X500Principal name = subject(commonName);
     try {
-      X509v3CertificateBuilder builder =
-          builder(caCertificate.getSubjectX500Principal(), name, pair.getPublic());
-      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      builder.addExtension(Extension.authorityKeyIdentifier, false,
-          new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCertificate));
+      X509Certificate certificate;
       if (node) {
-        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
-            new GeneralName[] {new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                new GeneralName(GeneralName.dNSName, "localhost")}));
+        certificate = nodeCertificate(commonName, pair);
       } else {
+        X509v3CertificateBuilder builder = leafBuilder(subject(commonName), pair);
         builder.addExtension(Extension.extendedKeyUsage, false,
             new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        certificate = sign(builder, caKey);
       }
-      X509Certificate certificate = sign(builder, caKey);
       write(certFile, pem("CERTIFICATE", encoded(certificate)), false);
       write(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
       return certificate.getSubjectX500Principal().getName();
@@ -209,6 +249,17 @@ public final class LocalCertificates {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
+  }
+
+  private static void write(Path file, byte[] secret) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    Files.deleteIfExists(file);
+    Files.createFile(file);
+    ownerOnly(file);
+    Files.write(file, secret);
   }
 
   /**
