@@ -44,16 +44,12 @@ final class AdminCommand {
   static final class AddLearner implements Callable<Integer> {
     @Mixin Connection connection;
     @Mixin Output output;
-    @Option(names = "--id", required = true) String id;
-    @Option(names = "--raft-address", required = true, paramLabel = "HOST:PORT") String raftAddress;
-    @Option(names = "--grpc-address", required = true, paramLabel = "HOST:PORT") String grpcAddress;
+    @Mixin NewMember member;
 
     @Override
     public Integer call() {
-      Member learner = Member.newBuilder().setId(id).setRaftAddress(raftAddress)
-          .setGrpcAddress(grpcAddress).build();
       return onLeader(connection, output, admin -> admin.addLearner(
-          AddLearnerRequest.newBuilder().setLearner(learner).build()));
+          AddLearnerRequest.newBuilder().setLearner(member.toProto()).build()));
     }
   }
 
@@ -77,16 +73,12 @@ final class AdminCommand {
   static final class AddVoter implements Callable<Integer> {
     @Mixin Connection connection;
     @Mixin Output output;
-    @Option(names = "--id", required = true) String id;
-    @Option(names = "--raft-address", required = true, paramLabel = "HOST:PORT") String raftAddress;
-    @Option(names = "--grpc-address", required = true, paramLabel = "HOST:PORT") String grpcAddress;
+    @Mixin NewMember member;
 
     @Override
     public Integer call() {
-      Member voter = Member.newBuilder().setId(id).setRaftAddress(raftAddress)
-          .setGrpcAddress(grpcAddress).build();
       return onLeader(connection, output, admin -> admin.addVoter(
-          AddVoterRequest.newBuilder().setVoter(voter).build()));
+          AddVoterRequest.newBuilder().setVoter(member.toProto()).build()));
     }
   }
 
@@ -173,6 +165,18 @@ final class AdminCommand {
       }
       output.print(Map.of("snapshots", done), text.toString());
       return 0;
+    }
+  }
+
+  /** The node an add-learner or add-voter names: its id and both addresses. */
+  static final class NewMember {
+    @Option(names = "--id", required = true) String id;
+    @Option(names = "--raft-address", required = true, paramLabel = "HOST:PORT") String raftAddress;
+    @Option(names = "--grpc-address", required = true, paramLabel = "HOST:PORT") String grpcAddress;
+
+    Member toProto() {
+      return Member.newBuilder().setId(id).setRaftAddress(raftAddress).setGrpcAddress(grpcAddress)
+          .build();
     }
   }
 
