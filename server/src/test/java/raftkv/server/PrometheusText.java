@@ -50,6 +50,18 @@ record PrometheusText(List<Sample> samples) {
 
   /** The first sample named {@code name} whose labels include every pair given. */
   Optional<Sample> find(String name, String... labelPairs) {
+    return matching(name, labelPairs).findFirst();
+  }
+
+  /**
+   * The sum over every sample named {@code name} whose labels include every pair given: for
+   * a family split by labels the test does not name (JVM memory pools, say).
+   */
+  double sum(String name, String... labelPairs) {
+    return matching(name, labelPairs).mapToDouble(Sample::value).sum();
+  }
+
+  private java.util.stream.Stream<Sample> matching(String name, String... labelPairs) {
     return samples.stream().filter(s -> s.name().equals(name))
         .filter(s -> {
           for (int i = 0; i < labelPairs.length; i += 2) {
@@ -58,7 +70,7 @@ record PrometheusText(List<Sample> samples) {
             }
           }
           return true;
-        }).findFirst();
+        });
   }
 
   /** The value of {@link #find}, or NaN when there is no such sample. */
