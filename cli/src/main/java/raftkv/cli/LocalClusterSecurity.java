@@ -9,11 +9,11 @@ import raftkv.server.LocalCertificates;
 /**
  * The files of {@code raftkv cluster start --secure}, under {@code DIR/tls}: a CA, a
  * certificate and key per node (valid for 127.0.0.1 and localhost) for the client API, a
- * PKCS12 key store per node for mutual TLS on Raft (one shared random password in
- * {@code raft.pass}), a client certificate for
+ * PKCS12 key store per node for mutual TLS on Raft, issued by a second CA used for Raft only
+ * (one shared random password in {@code raft.pass}), a client certificate for
  * the admin (mapped to the admin role), and a tokens file with one random admin token, which
  * is also in {@code admin.token} for the CLI. Keys and tokens are owner-readable only. The
- * CA key is never written: a new cluster in the directory gets a new CA.
+ * CA keys are never written: a new cluster in the directory gets new CAs.
  *
  * <p>Immutable; {@link #create} writes the files once.
  */
@@ -30,9 +30,12 @@ record LocalClusterSecurity(Path dir, Path caFile, Path tokensFile, Path adminTo
     new SecureRandom().nextBytes(raftSecret);
     String raftPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(raftSecret);
     LocalCertificates.writeSecret(dir.resolve("raft.pass"), raftPassword + "\n");
+    // Raft gets its own CA: Bolt accepts any certificate its trusted CA signed as a peer, so
+    // sharing the client API's CA would make the admin's client certificate a Raft peer.
+    LocalCertificates raftCa = LocalCertificates.newAuthority("raftkv-local-raft-ca");
     for (String id : nodeIds) {
       ca.issueNode(id, dir.resolve(id + ".pem"), dir.resolve(id + "-key.pem"));
-      ca.issueNodeKeyStore(id, dir.resolve(id + "-raft.p12"), raftPassword);
+      raftCa.issueNodeKeyStore(id, dir.resolve(id + "-raft.p12"), raftPassword);
     }
     Path adminCert = dir.resolve("admin.pem");
     Path adminKey = dir.resolve("admin-key.pem");

@@ -196,7 +196,7 @@ class ServerCommandConfigTest {
 
     CliRun r = raftkv("server", "--config", file.toString());
 
-    assertRefused(r, "raftTls.keyStore");
+    assertRefused(r, "raft-tls-keystore");
     assertThat(r.err()).contains(keyStore.toString()).doesNotContain("secret");
   }
 

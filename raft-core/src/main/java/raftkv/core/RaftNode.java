@@ -471,18 +471,34 @@ public final class RaftNode implements AutoCloseable {
   /**
    * On the leader: how many entries of the leader's log the replica at this Raft address has
    * not received (jraft's replicator {@code log-lags}: last log index minus the replica's
-   * next index, plus one). Empty on a follower or for an address without a replicator.
+   * next index, plus one). Empty on a follower, for an address without a replicator, and
+   * for a replica that is not replicating normally: a replicator starts with its next index
+   * at the leader's last index + 1, so a replica that is down reads as lag 0 in a quiet
+   * group until probing fails; only state Replicate with no consecutive errors counts.
    */
   public java.util.OptionalLong replicaLogLag(String raftAddress) {
     if (!isLeader() || node.getNodeMetrics() == null) {
       return java.util.OptionalLong.empty();
     }
-    String name = "replicator-" + GROUP_ID + "/" + PeerId.parsePeer(raftAddress) + ".log-lags";
+    String prefix = "replicator-" + GROUP_ID + "/" + PeerId.parsePeer(raftAddress) + ".";
     // jraft's metrics are its public API for replicator progress (NodeImpl keeps the group).
-    var gauge = node.getNodeMetrics().getMetricRegistry().getGauges().get(name);
-    return gauge != null && gauge.getValue() instanceof Long lag
-        ? java.util.OptionalLong.of(Math.max(0, lag)) : java.util.OptionalLong.empty();
+    var gauges = node.getNodeMetrics().getMetricRegistry().getGauges();
+    var lag = gauges.get(prefix + "log-lags");
+    var state = gauges.get(prefix + "state");
+    var errors = gauges.get(prefix + "consecutive-error-times");
+    if (lag == null || state == null || errors == null
+        || !(lag.getValue() instanceof Long entries)
+        || !(state.getValue() instanceof Long stateOrdinal)
+        || stateOrdinal != REPLICATOR_STATE_REPLICATE
+        || !Long.valueOf(0).equals(errors.getValue())) {
+      return java.util.OptionalLong.empty();
+    }
+    return java.util.OptionalLong.of(Math.max(0, entries));
   }
+
+  /** {@code Replicator.State.Replicate.ordinal()} in jraft 1.4.1 (Created, Probe, Snapshot, Replicate, Destroyed). */
+  private static final long REPLICATOR_STATE_REPLICATE =
+      com.alipay.sofa.jraft.core.Replicator.State.Replicate.ordinal();
 
   /**
    * True once this node has been in a committed configuration and the latest one it knows

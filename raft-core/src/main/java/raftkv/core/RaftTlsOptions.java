@@ -54,30 +54,32 @@ public record RaftTlsOptions(Path keyStore, String keyStorePassword, boolean req
   /**
    * Throws {@link IllegalArgumentException} naming the first invalid field: the key store must
    * be a readable PKCS12 file that opens with the password and holds a private key entry.
-   * Fields are named as {@code raftTls.<field>}, as in {@link RaftNodeOptions}.
+   * Fields are named by their {@code raftkv server} options (raft-tls-keystore, ...).
    */
   public RaftTlsOptions validate() {
     if (!enabled()) {
       if (requireClientAuth) {
         throw new IllegalArgumentException(
-            "raftTls.requireClientAuth: true needs raftTls.keyStore to be set");
+            "raft-tls-client-auth require needs raft-tls-keystore to be set");
       }
       return this;
     }
     if (!Files.isRegularFile(keyStore) || !Files.isReadable(keyStore)) {
       throw new IllegalArgumentException(
-          "raftTls.keyStore: '" + keyStore + "' is not a readable file");
+          "raft-tls-keystore: '" + keyStore + "' is not a readable file");
     }
     if (keyStorePassword == null) {
-      throw new IllegalArgumentException("raftTls.keyStorePassword must be set (may be empty)");
+      throw new IllegalArgumentException(
+          "raft-tls-password-file (the key store password) must be set (may be empty)");
     }
     KeyStore ks;
     try (InputStream in = Files.newInputStream(keyStore)) {
       ks = KeyStore.getInstance(RaftTls.KEY_STORE_TYPE);
       ks.load(in, keyStorePassword.toCharArray());
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("raftTls.keyStore: '" + keyStore
-          + "' does not open as " + RaftTls.KEY_STORE_TYPE + " with raftTls.keyStorePassword: "
+      throw new IllegalArgumentException("raft-tls-keystore: '" + keyStore
+          + "' does not open as " + RaftTls.KEY_STORE_TYPE
+          + " with raft-tls-password-file (the key store password): "
           + e.getMessage(), e);
     }
     try {
@@ -86,12 +88,12 @@ public record RaftTlsOptions(Path keyStore, String keyStorePassword, boolean req
         hasKey |= ks.isKeyEntry(alias);
       }
       if (!hasKey) {
-        throw new IllegalArgumentException("raftTls.keyStore: '" + keyStore
+        throw new IllegalArgumentException("raft-tls-keystore: '" + keyStore
             + "' holds no private key entry; it needs this node's key and certificate chain");
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(
-          "raftTls.keyStore: '" + keyStore + "' cannot be read: " + e.getMessage(), e);
+          "raft-tls-keystore: '" + keyStore + "' cannot be read: " + e.getMessage(), e);
     }
     return this;
   }

@@ -378,16 +378,16 @@ class RaftTlsTest {
     Path missing = keys.resolve("missing.p12");
     assertThatThrownBy(() -> RaftTlsOptions.mutual(missing, PASSWORD).validate())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("raftTls.keyStore").hasMessageContaining(missing.toString())
+        .hasMessageContaining("raft-tls-keystore").hasMessageContaining(missing.toString())
         .hasMessageContaining("not a readable file");
     assertThatThrownBy(() -> RaftTlsOptions.mutual(groupKeyStore, "wrong").validate())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("raftTls.keyStore").hasMessageContaining(groupKeyStore.toString())
-        .hasMessageContaining("does not open as PKCS12 with raftTls.keyStorePassword")
+        .hasMessageContaining("raft-tls-keystore").hasMessageContaining(groupKeyStore.toString())
+        .hasMessageContaining("does not open as PKCS12 with raft-tls-password-file")
         .message().doesNotContain("wrong");
     assertThatThrownBy(() -> new RaftTlsOptions(null, "", true).validate())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("raftTls.requireClientAuth");
+        .hasMessageContaining("raft-tls-client-auth require");
 
     // A key store with the group's certificate as a trusted entry but no key of its own.
     Path certificate = keys.resolve("group.crt");
@@ -409,7 +409,7 @@ class RaftTlsTest {
         3600, smallOptions(), "").raftTls()).isEqualTo(RaftTlsOptions.OFF);
     assertThatThrownBy(() -> RaftNode.start(
         plain.withRaftTls(RaftTlsOptions.mutual(missing, PASSWORD))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raftTls.keyStore");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raft-tls-keystore");
     assertThat(plain.withRaftTls(valid).toString()).doesNotContain(PASSWORD);
   }
 }

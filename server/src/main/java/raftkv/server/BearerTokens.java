@@ -73,7 +73,9 @@ final class BearerTokens {
       try {
         role = AccessRole.parse(fields[1]);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + e.getMessage(), e);
+        // Not the value: a line written "name token role" would put the token here.
+        throw new IllegalArgumentException(where + "field 2 (" + fields[1].length()
+            + " characters) is not a role; roles are read, readwrite, admin");
       }
       byte[] hash = sha256(token);
       for (int j = 0; j < entries.size(); j++) {

@@ -131,15 +131,15 @@ final class Errors {
 
   /**
    * FAILED_PRECONDITION with a {@link raftkv.v1.MemberLagging} detail: the member is too far
-   * behind for what was asked (promotion, leadership); empty lag: the leader has no
-   * replication progress for it at all.
+   * behind for what was asked (promotion, leadership); empty lag: it is not replicating
+   * normally (see RaftNode#replicaLogLag), reported as the largest lag.
    */
   StatusRuntimeException memberLagging(String id, java.util.OptionalLong lag, long maxLagEntries) {
     String message = lag.isPresent()
         ? id + " is " + lag.getAsLong() + " entries behind the leader's log; the limit is "
             + maxLagEntries + " (max_lag_entries): retry once it has caught up"
-        : "the leader has no replication progress for " + id + " (is its process running "
-            + "and reachable?)";
+        : id + " is not replicating normally from the leader (down, unreachable, or "
+            + "installing a snapshot): retry once it has caught up";
     raftkv.v1.MemberLagging detail = raftkv.v1.MemberLagging.newBuilder().setId(id)
         .setLagEntries(lag.orElse(Long.MAX_VALUE)).setMaxLagEntries(maxLagEntries).build();
     com.google.rpc.Status status = com.google.rpc.Status.newBuilder()

@@ -46,6 +46,9 @@ final class LeadershipTransfer {
       return CompletableFuture.failedFuture(new InvalidRequest("no voter with id '" + id
           + "'; voters are " + node.voters().stream().map(a -> members.member(a).getId()).toList()));
     }
+    if (maxLagEntries < 0) {
+      return CompletableFuture.failedFuture(MembershipChanges.invalidLagBound(maxLagEntries));
+    }
     if (!node.isLeader()) {
       return CompletableFuture.failedFuture(errors.notLeader("leadership transfers go to the leader"));
     }

@@ -85,10 +85,13 @@ final class MembershipChanges {
     }
     Member removed = members.member(address.get());
     return leaderOnly().thenCompose(leader -> node.removeVoter(address.get()))
+        // The voter is out once the configuration committed: a lost leadership or a failed
+        // proposal of the removal record must not turn that into an error (a retry would
+        // then say there is no such voter). The name just stays recorded, which is harmless.
         .thenCompose(done -> node.isLeader()
-            ? node.propose(memberRecord(removed, true)).thenApply(recorded -> null)
-            // The leader removed itself and stepped down: the name stays recorded (harmless).
-            : CompletableFuture.completedFuture(null))
+            ? node.propose(memberRecord(removed, true))
+                .handle((recorded, failure) -> (Void) null)
+            : CompletableFuture.<Void>completedFuture(null))
         .thenApply(done -> membership());
   }
 
@@ -98,6 +101,9 @@ final class MembershipChanges {
     if (address.isEmpty()) {
       return CompletableFuture.failedFuture(new InvalidRequest("no learner with id '" + id
           + "'; learners are " + ids(learners)));
+    }
+    if (maxLagEntries < 0) {
+      return CompletableFuture.failedFuture(invalidLagBound(maxLagEntries));
     }
     return leaderOnly().thenCompose(leader -> {
       long bound = maxLagEntries == 0 ? DEFAULT_MAX_LAG_ENTRIES : maxLagEntries;
@@ -119,6 +125,13 @@ final class MembershipChanges {
     }, NUDGE_MS, NUDGE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     change.whenComplete((result, failure) -> nudges.cancel(false));
     return change;
+  }
+
+  /** max_lag_entries is a uint64; Java reads values above Long.MAX_VALUE as negative. */
+  static InvalidRequest invalidLagBound(long maxLagEntries) {
+    return new InvalidRequest("max_lag_entries " + Long.toUnsignedString(maxLagEntries)
+        + " is out of range; it must be at most " + Long.MAX_VALUE + " (0: the default, "
+        + DEFAULT_MAX_LAG_ENTRIES + ")");
   }
 
   /** Fails with NOT_LEADER (naming the leader) unless this node leads. */

@@ -28,6 +28,11 @@ final class MetricsEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String JSON = "application/json";
+  /**
+   * Handler threads. Scrapes and probes are quick, but a client that stops reading holds its
+   * thread until the connection dies; a few spare threads keep /ready answering meanwhile.
+   */
+  private static final int HTTP_THREADS = 4;
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -42,32 +47,22 @@ final class MetricsEndpoint implements AutoCloseable {
       Readiness readiness) throws IOException {
     HttpServer server = HttpServer.create(address, 0);
     AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+    ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, r -> {
       Thread t = new Thread(r, "raftkv-metrics-http-" + threads.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
     server.setExecutor(executor);
     server.createContext("/", exchange -> {
-      try (exchange) {
-        if (!exchange.getRequestMethod().equals("GET")
-            && !exchange.getRequestMethod().equals("HEAD")) {
-          respond(exchange, 405, "text/plain", "use GET\n");
-          return;
-        }
-        switch (exchange.getRequestURI().getPath()) {
-          case "/metrics" -> respond(exchange, 200, PROMETHEUS_TEXT, metrics.scrape());
-          case "/health" -> respond(exchange, 200, JSON, "{\"status\":\"up\"}\n");
-          case "/ready" -> {
-            Readiness.Verdict verdict = readiness.check();
-            respond(exchange, verdict.ready() ? 200 : 503, JSON, verdict.json() + "\n");
-          }
-          default -> respond(exchange, 404, "text/plain", "try /metrics, /health or /ready\n");
-        }
+      try {
+        serve(exchange, metrics, readiness);
       } catch (RuntimeException e) {
-        // Uncaught, it would only reset the connection: answer 500 and log what failed.
+        // Uncaught, it would only reset the connection: answer 500 (while the exchange is
+        // still open) and log what failed.
         LOG.warn("node {}: {} failed", nodeId, exchange.getRequestURI(), e);
         respond(exchange, 500, "text/plain", "internal error: " + e + "\n");
+      } finally {
+        exchange.close();
       }
     });
     server.start();
@@ -75,6 +70,24 @@ final class MetricsEndpoint implements AutoCloseable {
     LOG.info("node {} serving /metrics, /health and /ready on http://{}", nodeId,
         hostPort(endpoint.address()));
     return endpoint;
+  }
+
+  private static void serve(HttpExchange exchange, NodeMetrics metrics, Readiness readiness)
+      throws IOException {
+    if (!exchange.getRequestMethod().equals("GET")
+        && !exchange.getRequestMethod().equals("HEAD")) {
+      respond(exchange, 405, "text/plain", "use GET\n");
+      return;
+    }
+    switch (exchange.getRequestURI().getPath()) {
+      case "/metrics" -> respond(exchange, 200, PROMETHEUS_TEXT, metrics.scrape());
+      case "/health" -> respond(exchange, 200, JSON, "{\"status\":\"up\"}\n");
+      case "/ready" -> {
+        Readiness.Verdict verdict = readiness.check();
+        respond(exchange, verdict.ready() ? 200 : 503, JSON, verdict.json() + "\n");
+      }
+      default -> respond(exchange, 404, "text/plain", "try /metrics, /health or /ready\n");
+    }
   }
 
   private static void respond(HttpExchange exchange, int code, String type, String body)

@@ -1,7 +1,6 @@
 package raftkv.server;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
@@ -121,8 +120,6 @@ public final class RaftkvServer implements AutoCloseable {
         new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId());
     io.grpc.BindableService admin =
         new AdminService(config, node, members, progress, errors, readExecutor, timer);
-    io.grpc.ServerInterceptor[] timing = metrics == null ? new io.grpc.ServerInterceptor[0]
-        : new io.grpc.ServerInterceptor[] {metrics.grpcInterceptor()};
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     if (ssl != null) {
       builder.sslContext(ssl);
@@ -131,6 +128,11 @@ public final class RaftkvServer implements AutoCloseable {
       // On the server, not per service: services added later are covered too (MethodRoles
       // lets health and reflection through).
       builder.intercept(auth);
+    }
+    if (metrics != null) {
+      // Added after auth, so it runs first: calls that auth refuses are timed and counted
+      // (UNAUTHENTICATED, PERMISSION_DENIED) too.
+      builder.intercept(metrics.grpcInterceptor());
     }
     Server grpc = builder
         // Handlers never block (proposals and ReadIndex rounds are asynchronous, reads that
@@ -147,8 +149,8 @@ public final class RaftkvServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(false)
         // Finds clients that vanished without closing (a crashed host, a dropped NAT entry).
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
-        .addService(ServerInterceptors.intercept(kv, timing))
-        .addService(ServerInterceptors.intercept(admin, timing))
+        .addService(kv)
+        .addService(admin)
         // Health and reflection are for probes and tools (grpcurl): never behind auth.
         .addService(health.service())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -162,7 +164,7 @@ public final class RaftkvServer implements AutoCloseable {
         endpoint = MetricsEndpoint.start(config.nodeId(),
             socketAddress(config.metrics().listenAddress()), metrics, readiness);
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       grpc.shutdownNow();
       health.close();
       progress.close();
@@ -172,7 +174,10 @@ public final class RaftkvServer implements AutoCloseable {
       }
       node.close();
       readExecutor.shutdownNow();
-      throw new UncheckedIOException("cannot serve " + serving, e);
+      if (e instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new UncheckedIOException("cannot serve " + serving, (IOException) e);
     }
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
     logSecurity(config, auth);
@@ -247,24 +252,36 @@ public final class RaftkvServer implements AutoCloseable {
     readExecutor.shutdownNow();
   }
 
+  /** Never throws: whatever happens here, {@link #close} must go on to stop everything. */
   private void handOverLeadership() {
-    if (!node.isLeader()) {
-      return;
-    }
-    String self = config.self().raftAddress();
-    java.util.Optional<String> target = node.voters().stream().filter(v -> !v.equals(self))
-        .filter(v -> node.replicaLogLag(v).isPresent())
-        .min(java.util.Comparator.comparingLong(v -> node.replicaLogLag(v).getAsLong()));
-    if (target.isEmpty()) {
-      return;
-    }
     try {
+      if (!node.isLeader()) {
+        return;
+      }
+      String self = config.self().raftAddress();
+      // Read once: leadership may be lost meanwhile, and then every lag is empty.
+      java.util.Map<String, Long> lags = new java.util.HashMap<>();
+      for (String voter : node.voters()) {
+        if (!voter.equals(self)) {
+          node.replicaLogLag(voter).ifPresent(lag -> lags.put(voter, lag));
+        }
+      }
+      java.util.Optional<String> target = lags.entrySet().stream()
+          .min(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey);
+      if (target.isEmpty()) {
+        LOG.warn("node {} stopping as leader without handing over: no voter is replicating",
+            config.nodeId());
+        return;
+      }
       node.transferLeadership(target.get());
-    } catch (RuntimeException refused) {
+      awaitNewLeader(self, target.get());
+    } catch (RuntimeException e) {
       LOG.warn("node {} stopping as leader without handing over: {}", config.nodeId(),
-          refused.getMessage());
-      return;
+          e.getMessage());
     }
+  }
+
+  private void awaitNewLeader(String self, String target) {
     long deadline = System.nanoTime()
         + TimeUnit.MILLISECONDS.toNanos(2L * config.electionTimeoutMs());
     while (System.nanoTime() - deadline < 0) {
@@ -281,7 +298,7 @@ public final class RaftkvServer implements AutoCloseable {
       }
     }
     LOG.warn("node {} stopping as leader: {} did not take over within {} ms", config.nodeId(),
-        target.get(), 2L * config.electionTimeoutMs());
+        target, 2L * config.electionTimeoutMs());
   }
 
   static InetSocketAddress socketAddress(String hostPort) {

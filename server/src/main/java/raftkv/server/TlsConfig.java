@@ -55,6 +55,12 @@ public record TlsConfig(Path certChain, Path privateKey, Path clientCa, ClientAu
             + ", which needs tls-client-ca (the CA that signs client certificates)");
       }
       readable("tls-client-ca", clientCa);
+    } else if (clientCa != null) {
+      // An operator who names a client CA means to check client certificates; with client
+      // auth none it would be ignored and every TLS client let in.
+      throw new IllegalArgumentException("tls-client-ca is set (" + clientCa + ") but "
+          + "tls-client-auth is none, so it would be ignored: set tls-client-auth to optional "
+          + "or require, or remove tls-client-ca");
     }
     return this;
   }

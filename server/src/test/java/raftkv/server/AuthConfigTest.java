@@ -76,7 +76,7 @@ class AuthConfigTest {
     assertThat(MethodRoles.required("raftkv.v1.KV/Get")).contains(AccessRole.READ);
     assertThat(MethodRoles.required("raftkv.v1.KV/Range")).contains(AccessRole.READ);
     assertThat(MethodRoles.required("raftkv.v1.Admin/Status")).contains(AccessRole.READ);
-    assertThat(MethodRoles.required("raftkv.v1.Admin/Digest")).contains(AccessRole.READ);
+    assertThat(MethodRoles.required("raftkv.v1.Admin/Digest")).contains(AccessRole.ADMIN);
     for (String write : List.of("Put", "Delete", "Txn")) {
       assertThat(MethodRoles.required("raftkv.v1.KV/" + write)).contains(AccessRole.READWRITE);
     }
@@ -88,5 +88,17 @@ class AuthConfigTest {
     assertThat(MethodRoles.required("grpc.health.v1.Health/Check")).isEmpty();
     assertThat(MethodRoles.required(
         "grpc.reflection.v1.ServerReflection/ServerReflectionInfo")).isEmpty();
+  }
+
+  @Test
+  void aClientCaThatClientAuthNoneWouldIgnoreIsRefusedNamingBothKeys() throws IOException {
+    Path cert = Files.writeString(dir.resolve("n1.pem"), "cert");
+    Path key = Files.writeString(dir.resolve("n1-key.pem"), "key");
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "ca");
+
+    assertThatIllegalArgumentException().isThrownBy(() ->
+            new TlsConfig(cert, key, ca, TlsConfig.ClientAuth.NONE).validate())
+        .withMessageContaining("tls-client-ca is set (" + ca + ")")
+        .withMessageContaining("tls-client-auth is none");
   }
 }
