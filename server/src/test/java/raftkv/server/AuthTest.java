@@ -53,7 +53,8 @@ class AuthTest {
     AuthConfig auth = AuthConfig.tokens(fixture.tokens)
         .withCertificateRoles(Map.of(fixture.clientSubject, AccessRole.READWRITE));
     cluster = MiniCluster.start(1, dir,
-        c -> c.withTls(fixture.tls(TlsConfig.ClientAuth.OPTIONAL)).withAuth(auth));
+        c -> c.withTls(fixture.tls(TlsConfig.ClientAuth.OPTIONAL)).withAuth(auth)
+            .withMetrics(new MetricsConfig("127.0.0.1:0", MetricsConfig.DEFAULT_READY_MAX_LAG_MS)));
     endpoint = cluster.grpcAddress(cluster.awaitLeader());
     channel = fixture.tlsChannel(endpoint, false);
   }
@@ -192,6 +193,27 @@ class AuthTest {
         .addSuccess(RequestOp.newBuilder().setPut(RequestOp.Put.newBuilder().setKey(bytes(key))
             .setValue(bytes(value))))
         .setWriteId(WriteId.newBuilder().setClientId("auth-test").setSequence(1)).build();
+  }
+
+  @Test
+  void refusedCallsAreCountedInTheRequestMetricsByStatus() throws Exception {
+    assertThatThrownBy(() -> SecureFixture.kv(channel, null).put(put("m/k", "v")))
+        .isInstanceOf(StatusRuntimeException.class);
+    assertDenied(() -> SecureFixture.kv(channel, SecureFixture.READ_TOKEN).put(put("m/k", "v")),
+        "role read may not call raftkv.v1.KV/Put; it needs readwrite");
+
+    java.net.InetSocketAddress metrics =
+        cluster.node(cluster.awaitLeader()).metricsAddress().orElseThrow();
+    java.net.http.HttpResponse<String> scrape = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+            + metrics.getPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    PrometheusText text = PrometheusText.parse(scrape.body());
+    String requests = "raftkv_grpc_server_requests_seconds_count";
+    assertThat(text.value(requests, "method", "raftkv.v1.KV/Put", "status", "UNAUTHENTICATED"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(text.value(requests, "method", "raftkv.v1.KV/Put", "status", "PERMISSION_DENIED"))
+        .isGreaterThanOrEqualTo(1);
   }
 
   private static AddLearnerRequest addLearner(String id) {
