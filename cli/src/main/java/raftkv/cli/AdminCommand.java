@@ -1,34 +1,25 @@
 package raftkv.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import raftkv.v1.AddLearnerRequest;
-import raftkv.v1.AddVoterRequest;
-import raftkv.v1.PromoteLearnerRequest;
-import raftkv.v1.RemoveVoterRequest;
-import raftkv.v1.SnapshotRequest;
-import raftkv.v1.SnapshotResponse;
-import raftkv.v1.TransferLeadershipRequest;
-import raftkv.v1.AdminGrpc;
+import raftkv.client.AdminApi;
+import raftkv.client.KvClient;
+import raftkv.client.KvException;
 import raftkv.v1.Member;
 import raftkv.v1.MembershipResponse;
-import raftkv.v1.NotLeader;
-import raftkv.v1.RemoveLearnerRequest;
-import raftkv.v1.Role;
+import raftkv.v1.SnapshotResponse;
 
 /**
- * {@code raftkv admin ...}: membership and leadership changes, sent to the leader, and
- * snapshots, sent to each named node.
+ * {@code raftkv admin ...}: membership and leadership changes, sent to the leader through the
+ * client's {@link AdminApi}, and snapshots, sent to each named node.
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Membership and leadership changes (sent to the leader, found through "
@@ -48,8 +39,8 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      return onLeader(connection, output, admin -> admin.addLearner(
-          AddLearnerRequest.newBuilder().setLearner(member.toProto()).build()));
+      return run(connection, output, admin -> admin.addLearner(member.toProto()),
+          AdminCommand::membership);
     }
   }
 
@@ -62,8 +53,7 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      return onLeader(connection, output, admin -> admin.removeLearner(
-          RemoveLearnerRequest.newBuilder().setId(id).build()));
+      return run(connection, output, admin -> admin.removeLearner(id), AdminCommand::membership);
     }
   }
 
@@ -77,8 +67,8 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      return onLeader(connection, output, admin -> admin.addVoter(
-          AddVoterRequest.newBuilder().setVoter(member.toProto()).build()));
+      return run(connection, output, admin -> admin.addVoter(member.toProto()),
+          AdminCommand::membership);
     }
   }
 
@@ -91,8 +81,7 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      return onLeader(connection, output, admin -> admin.removeVoter(
-          RemoveVoterRequest.newBuilder().setId(id).build()));
+      return run(connection, output, admin -> admin.removeVoter(id), AdminCommand::membership);
     }
   }
 
@@ -109,8 +98,8 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      return onLeader(connection, output, admin -> admin.promoteLearner(
-          PromoteLearnerRequest.newBuilder().setId(id).setMaxLagEntries(maxLagEntries).build()));
+      return run(connection, output, admin -> admin.promoteLearner(id, maxLagEntries),
+          AdminCommand::membership);
     }
   }
 
@@ -127,11 +116,11 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      return onLeader(connection, output, admin -> admin.transferLeadership(
-          TransferLeadershipRequest.newBuilder().setId(id).setMaxLagEntries(maxLagEntries).build()),
-          r -> print(Map.of("leader", r.getLeaderId(), "leaderGrpcAddress",
+      return run(connection, output, admin -> admin.transferLeadership(id, maxLagEntries),
+          r -> new Printed(Map.of("leader", r.getLeaderId(), "leaderGrpcAddress",
               r.getLeaderGrpcAddress(), "term", r.getTerm()),
-              "leader " + r.getLeaderId() + " (" + r.getLeaderGrpcAddress() + "), term " + r.getTerm()));
+              "leader " + r.getLeaderId() + " (" + r.getLeaderGrpcAddress() + "), term "
+                  + r.getTerm()));
     }
   }
 
@@ -144,27 +133,16 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
-      List<Map<String, Object>> done = new java.util.ArrayList<>();
-      StringBuilder text = new StringBuilder();
-      for (String endpoint : connection.endpoints()) {
-        ManagedChannel channel = connection.credentials().channel(endpoint);
-        try {
-          SnapshotResponse r = AdminGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(connection.timeout.toMillis(), TimeUnit.MILLISECONDS)
-              .snapshot(SnapshotRequest.getDefaultInstance());
-          done.add(Map.of("node", r.getNodeId(), "appliedIndex", r.getAppliedIndex()));
-          text.append(text.length() == 0 ? "" : "\n").append("snapshot of ").append(r.getNodeId())
-              .append(" at applied index ").append(r.getAppliedIndex());
-        } catch (StatusRuntimeException e) {
-          System.err.println("raftkv: " + endpoint + ": " + e.getStatus().getCode() + ": "
-              + e.getStatus().getDescription());
-          return 1;
-        } finally {
-          channel.shutdownNow();
-        }
-      }
-      output.print(Map.of("snapshots", done), text.toString());
-      return 0;
+      return run(connection, output, admin -> {
+        List<CompletableFuture<SnapshotResponse>> each = admin.endpoints().stream()
+            .map(admin::snapshot).toList();
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+            .thenApply(all -> each.stream().map(CompletableFuture::join).toList());
+      }, snapshots -> new Printed(
+          Map.of("snapshots", snapshots.stream().map(r -> Map.of("node", r.getNodeId(),
+              "appliedIndex", r.getAppliedIndex())).toList()),
+          String.join("\n", snapshots.stream().map(r -> "snapshot of " + r.getNodeId()
+              + " at applied index " + r.getAppliedIndex()).toList())));
     }
   }
 
@@ -183,65 +161,34 @@ final class AdminCommand {
   /** What a verb prints: JSON for --json, a line of text otherwise. */
   record Printed(Object json, String text) {}
 
-  private static Printed print(Object json, String text) {
-    return new Printed(json, text);
-  }
-
-  static int onLeader(Connection connection, Output output,
-      Function<AdminGrpc.AdminBlockingStub, MembershipResponse> change) {
-    return onLeader(connection, output, change, r -> {
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("voters", r.getVotersList().stream().map(AdminCommand::member).toList());
-      json.put("learners", r.getLearnersList().stream().map(AdminCommand::member).toList());
-      return print(json, "voters " + ids(r.getVotersList()) + ", learners " + ids(r.getLearnersList()));
-    });
-  }
-
   /**
-   * Sends the change to the node that reports itself leader, following one NotLeader hint if
-   * the leader changed meanwhile. Membership changes are not retried: each is one decision.
+   * Runs one admin call with the connection's client (its TLS, token and deadline) and prints
+   * the answer. Exit 0 on success, 1 when the cluster refused or failed the call, 2 on usage
+   * errors.
    */
-  static <R> int onLeader(Connection connection, Output output,
-      Function<AdminGrpc.AdminBlockingStub, R> change, Function<R, Printed> printed) {
-    Credentials credentials = connection.credentials();
-    String target = connection.endpoints().stream()
-        .filter(e -> LocalCluster.status(e, java.time.Duration.ofSeconds(2), credentials)
-            .map(s -> s.getRole() == Role.LEADER).orElse(false))
-        .findFirst().orElse(connection.endpoints().get(0));
-    for (int attempt = 0; attempt < 2; attempt++) {
-      ManagedChannel channel = credentials.channel(target);
-      try {
-        Printed result = printed.apply(change.apply(AdminGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(connection.timeout.toMillis(), TimeUnit.MILLISECONDS)));
-        output.print(result.json(), result.text());
-        return 0;
-      } catch (StatusRuntimeException e) {
-        String leader = hintedLeader(e);
-        if (leader.isEmpty() || leader.equals(target)) {
-          System.err.println("raftkv: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-          return 1;
-        }
-        target = leader;
-      } finally {
-        channel.shutdownNow();
-      }
+  static <R> int run(Connection connection, Output output,
+      Function<AdminApi, CompletableFuture<R>> call, Function<R, Printed> printed) {
+    try (KvClient client = connection.connect()) {
+      Printed result = printed.apply(call.apply(client.admin()).join());
+      output.print(result.json(), result.text());
+      return 0;
+    } catch (CompletionException e) {
+      KvException failure = e.getCause() instanceof KvException kv ? kv : null;
+      System.err.println("raftkv: " + (failure == null ? String.valueOf(e.getCause())
+          : failure.code() + ": " + failure.serverMessage()));
+      return 1;
+    } catch (IllegalArgumentException e) {
+      System.err.println("raftkv: " + e.getMessage());
+      return 2;
     }
-    System.err.println("raftkv: the leader kept changing; try again");
-    return 1;
   }
 
-  private static String hintedLeader(StatusRuntimeException e) {
-    com.google.rpc.Status status = StatusProto.fromThrowable(e);
-    if (status == null) {
-      return "";
-    }
-    return status.getDetailsList().stream().filter(a -> a.is(NotLeader.class)).findFirst().map(a -> {
-      try {
-        return a.unpack(NotLeader.class).getLeaderGrpcAddress();
-      } catch (com.google.protobuf.InvalidProtocolBufferException x) {
-        return "";
-      }
-    }).orElse("");
+  private static Printed membership(MembershipResponse r) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("voters", r.getVotersList().stream().map(AdminCommand::member).toList());
+    json.put("learners", r.getLearnersList().stream().map(AdminCommand::member).toList());
+    return new Printed(json, "voters " + ids(r.getVotersList()) + ", learners "
+        + ids(r.getLearnersList()));
   }
 
   private static Map<String, Object> member(Member m) {

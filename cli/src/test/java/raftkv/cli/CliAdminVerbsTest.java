@@ -58,6 +58,30 @@ class CliAdminVerbsTest {
   }
 
   @Test
+  void learnersAndVotersAreAddedAndRemovedThroughTheLeaderWhicheverNodeIsNamedFirst() {
+    cluster = MiniCluster.start(3, dir);
+    cluster.awaitLeader();
+    raftkv.server.PeerSpec learner = cluster.startNewLearner("l9", dir);
+    raftkv.server.PeerSpec voter = cluster.startNewVoter("n9", dir);
+
+    CliRun addedLearner = admin("add-learner", "--id", "l9", "--raft-address",
+        learner.raftAddress(), "--grpc-address", learner.grpcAddress(), "--json");
+    CliRun addedVoter = admin("add-voter", "--id", "n9", "--raft-address", voter.raftAddress(),
+        "--grpc-address", voter.grpcAddress(), "--json");
+    CliRun removedLearner = admin("remove-learner", "--id", "l9", "--json");
+    CliRun removedVoter = admin("remove-voter", "--id", "n9");
+
+    assertThat(addedLearner.exitCode()).as(addedLearner.toString()).isZero();
+    assertThat(addedLearner.json().get("learners").findValuesAsText("id")).containsExactly("l9");
+    assertThat(addedVoter.exitCode()).as(addedVoter.toString()).isZero();
+    assertThat(addedVoter.json().get("voters").findValuesAsText("id")).contains("n9").hasSize(4);
+    assertThat(removedLearner.exitCode()).as(removedLearner.toString()).isZero();
+    assertThat(removedLearner.json().get("learners")).isEmpty();
+    assertThat(removedVoter.exitCode()).as(removedVoter.toString()).isZero();
+    assertThat(removedVoter.out()).startsWith("voters ").doesNotContain("n9");
+  }
+
+  @Test
   void snapshotTakesOneOnEveryNamedNode() {
     cluster = MiniCluster.start(3, dir);
     cluster.awaitLeader();
