@@ -1,13 +1,5 @@
 package raftkv.cli;
 
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,9 +8,8 @@ import raftkv.client.KvClient;
 
 /**
  * How a verb proves itself to the nodes: TLS trusting {@code caCert} (with a client
- * certificate or not) or plaintext, and a bearer token or none. The data verbs pass it to
- * {@link KvClient.Builder}; the verbs that use raw stubs (status, admin, cluster) open their
- * channels with {@link #channel}. Immutable.
+ * certificate or not) or plaintext, and a bearer token or none. Every verb passes it to
+ * {@link KvClient.Builder}, which builds the channels. Immutable.
  *
  * @param caCert PEM CA the nodes' certificates must verify against; null: plaintext
  * @param clientCert PEM client certificate, or null
@@ -27,8 +18,6 @@ import raftkv.client.KvClient;
  */
 record Credentials(Path caCert, Path clientCert, Path clientKey, String bearerToken) {
   static final Credentials NONE = new Credentials(null, null, null, null);
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   /** Throws {@link IllegalArgumentException} naming the options that do not fit together. */
   Credentials {
@@ -71,35 +60,6 @@ record Credentials(Path caCert, Path clientCert, Path clientKey, String bearerTo
       builder.bearerToken(bearerToken);
     }
     return builder;
-  }
-
-  /** A channel to {@code target} with these credentials; the caller shuts it down. */
-  ManagedChannel channel(String target) {
-    ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(target, channelCredentials());
-    if (bearerToken != null) {
-      Metadata headers = new Metadata();
-      headers.put(AUTHORIZATION, "Bearer " + bearerToken);
-      builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-    return builder.build();
-  }
-
-  private ChannelCredentials channelCredentials() {
-    if (caCert == null) {
-      return InsecureChannelCredentials.create();
-    }
-    try {
-      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder()
-          .trustManager(caCert.toFile());
-      if (clientCert != null) {
-        tls.keyManager(clientCert.toFile(), clientKey.toFile());
-      }
-      return tls.build();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read --cacert " + caCert
-          + (clientCert == null ? "" : ", --cert " + clientCert + " or --key " + clientKey)
-          + ": " + e.getMessage(), e);
-    }
   }
 
   private static Path path(String file) {

@@ -1,6 +1,5 @@
 package raftkv.cli;
 
-import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import raftkv.v1.AdminGrpc;
+import raftkv.client.KvClient;
 import raftkv.v1.Role;
-import raftkv.v1.StatusRequest;
 import raftkv.v1.StatusResponse;
 
 /**
@@ -161,18 +159,17 @@ final class LocalCluster {
     return status(address, timeout, Credentials.NONE);
   }
 
-  /** The node's status, or empty if it cannot be reached or refuses the call. */
+  /**
+   * The node's status, or empty if it cannot be reached or refuses the call. Asked through a
+   * client built with {@code credentials}, so TLS and the token work as for every verb.
+   */
   static Optional<StatusResponse> status(String address, Duration timeout,
       Credentials credentials) {
-    ManagedChannel channel = credentials.channel(address);
-    try {
-      return Optional.of(AdminGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .status(StatusRequest.getDefaultInstance()));
+    try (KvClient client = credentials.applyTo(KvClient.builder().endpoints(List.of(address))
+        .defaultDeadline(timeout)).build()) {
+      return Optional.of(client.admin().blockingStatus(address, timeout));
     } catch (RuntimeException unreachable) {
       return Optional.empty();
-    } finally {
-      channel.shutdownNow();
     }
   }
 

@@ -46,10 +46,12 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
   /**
    * @param readExecutor runs digests, which scan the whole store
-   * @param timer watches leadership transfers
+   * @param timer nudges joining voters
+   * @param transfer hands leadership over (shared with the server's shutdown)
    */
   AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress,
-      Errors errors, Executor readExecutor, ScheduledExecutorService timer) {
+      Errors errors, Executor readExecutor, ScheduledExecutorService timer,
+      LeadershipTransfer transfer) {
     this.config = config;
     this.node = node;
     this.members = members;
@@ -57,10 +59,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     this.errors = errors;
     this.readExecutor = readExecutor;
     this.changes = new MembershipChanges(node, members, errors, timer);
-    // jraft abandons a transfer after one election timeout; a new leader needs about one
-    // more round to be heard.
-    this.transfer = new LeadershipTransfer(node, members, errors, timer,
-        3L * config.electionTimeoutMs());
+    this.transfer = transfer;
   }
 
   @Override

@@ -26,6 +26,15 @@ final class LeadershipTransfer {
   private final ScheduledExecutorService timer;
   private final long giveUpMs;
 
+  /**
+   * jraft abandons a transfer after one election timeout; a new leader needs about one more
+   * round to be heard.
+   */
+  static LeadershipTransfer of(RaftNode node, Members members, Errors errors,
+      ScheduledExecutorService timer, int electionTimeoutMs) {
+    return new LeadershipTransfer(node, members, errors, timer, 3L * electionTimeoutMs);
+  }
+
   /** @param giveUpMs how long to wait for the target to lead before answering ABORTED */
   LeadershipTransfer(RaftNode node, Members members, Errors errors,
       ScheduledExecutorService timer, long giveUpMs) {

@@ -36,7 +36,8 @@ import raftkv.reads.ReplicaProgress;
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
-  private static final long HANDOVER_POLL_MS = 5;
+  /** Bounds the wait for a handover; the transfer itself gives up after three. */
+  private static final long HANDOVER_WAIT_ELECTIONS = 4;
   /** Server-side HTTP/2 ping interval on an idle connection. */
   private static final long KEEPALIVE_SECONDS = 60;
   /** How often replica progress is re-read besides after each applied batch (see ReplicaProgress). */
@@ -55,10 +56,13 @@ public final class RaftkvServer implements AutoCloseable {
   private final GrpcHealth health;
   private final NodeMetrics metrics; // null: metrics endpoint off
   private final MetricsEndpoint metricsEndpoint; // null: off
+  private final LeadershipTransfer transfer;
+  private final Members members;
 
   private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor,
       ScheduledExecutorService timer, ReplicaProgress progress, GrpcHealth health,
-      NodeMetrics metrics, MetricsEndpoint metricsEndpoint) {
+      NodeMetrics metrics, MetricsEndpoint metricsEndpoint, LeadershipTransfer transfer,
+      Members members) {
     this.config = config;
     this.node = node;
     this.grpc = grpc;
@@ -68,6 +72,8 @@ public final class RaftkvServer implements AutoCloseable {
     this.health = health;
     this.metrics = metrics;
     this.metricsEndpoint = metricsEndpoint;
+    this.transfer = transfer;
+    this.members = members;
   }
 
   /**
@@ -116,10 +122,12 @@ public final class RaftkvServer implements AutoCloseable {
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
     TransportLimits transport = config.transport();
+    LeadershipTransfer transfer =
+        LeadershipTransfer.of(node, members, errors, timer, config.electionTimeoutMs());
     io.grpc.BindableService kv =
         new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId());
     io.grpc.BindableService admin =
-        new AdminService(config, node, members, progress, errors, readExecutor, timer);
+        new AdminService(config, node, members, progress, errors, readExecutor, timer, transfer);
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     if (ssl != null) {
       builder.sslContext(ssl);
@@ -182,7 +190,7 @@ public final class RaftkvServer implements AutoCloseable {
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
     logSecurity(config, auth);
     return new RaftkvServer(config, node, grpc, readExecutor, timer, progress, health, metrics,
-        endpoint);
+        endpoint, transfer, members);
   }
 
   /**
@@ -252,7 +260,11 @@ public final class RaftkvServer implements AutoCloseable {
     readExecutor.shutdownNow();
   }
 
-  /** Never throws: whatever happens here, {@link #close} must go on to stop everything. */
+  /**
+   * Hands leadership to the least-lagging voter that is replicating and waits until it leads
+   * (through the same {@link LeadershipTransfer} as the Admin call, with no lag limit). Never
+   * throws: whatever happens here, {@link #close} must go on to stop everything.
+   */
   private void handOverLeadership() {
     try {
       if (!node.isLeader()) {
@@ -273,32 +285,18 @@ public final class RaftkvServer implements AutoCloseable {
             config.nodeId());
         return;
       }
-      node.transferLeadership(target.get());
-      awaitNewLeader(self, target.get());
-    } catch (RuntimeException e) {
+      String id = members.member(target.get()).getId();
+      transfer.transferTo(id, Long.MAX_VALUE)
+          .get(HANDOVER_WAIT_ELECTIONS * config.electionTimeoutMs(), TimeUnit.MILLISECONDS);
+      LOG.info("node {} handed leadership to {} before stopping", config.nodeId(), id);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException e) {
       LOG.warn("node {} stopping as leader without handing over: {}", config.nodeId(),
-          e.getMessage());
+          e instanceof java.util.concurrent.ExecutionException ? e.getCause().getMessage()
+              : e.toString());
     }
-  }
-
-  private void awaitNewLeader(String self, String target) {
-    long deadline = System.nanoTime()
-        + TimeUnit.MILLISECONDS.toNanos(2L * config.electionTimeoutMs());
-    while (System.nanoTime() - deadline < 0) {
-      String leader = node.leaderRaftAddress();
-      if (!node.isLeader() && leader != null && !leader.equals(self)) {
-        LOG.info("node {} handed leadership to {} before stopping", config.nodeId(), leader);
-        return;
-      }
-      try {
-        Thread.sleep(HANDOVER_POLL_MS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    LOG.warn("node {} stopping as leader: {} did not take over within {} ms", config.nodeId(),
-        target, 2L * config.electionTimeoutMs());
   }
 
   static InetSocketAddress socketAddress(String hostPort) {
