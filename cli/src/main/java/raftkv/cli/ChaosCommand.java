@@ -135,7 +135,8 @@ final class ChaosCommand implements Callable<Integer> {
   private NodeLauncher launcher() {
     List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap));
     jvm.addAll(LocalCluster.jvmOptions(LocalCluster.DEFAULT_JVM_OPTIONS));
-    jvm.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path")));
+    jvm.add("-XX:+ExitOnOutOfMemoryError");
+    jvm.addAll(LocalCluster.inheritedJvmOptions());
     return new NodeLauncher(LocalCluster.javaBinary(), jvm,
         List.of(Raftkv.class.getName(), "server"));
   }

@@ -46,6 +46,7 @@ public final class LinkProxy implements AutoCloseable {
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   private final AtomicLong bytesForwarded = new AtomicLong();
   private final AtomicLong connectionIds = new AtomicLong();
+  private final AtomicLong refusedConnections = new AtomicLong();
   private final Object lifecycle = new Object();
   private volatile boolean closed; // written under lifecycle
   private volatile LinkMode mode = LinkMode.PASS;
@@ -132,6 +133,11 @@ public final class LinkProxy implements AutoCloseable {
   /** Bytes written to either side so far, both directions. */
   public long bytesForwarded() {
     return bytesForwarded.get();
+  }
+
+  /** Connections accepted and closed at once because the link was cut, since the start. */
+  public long refusedConnections() {
+    return refusedConnections.get();
   }
 
   public int openConnections() {
@@ -247,6 +253,7 @@ public final class LinkProxy implements AutoCloseable {
       }
       if (closed || mode instanceof LinkMode.Cut) {
         closeQuietly(client);
+        refusedConnections.incrementAndGet();
         continue;
       }
       ProxyConnection c = new ProxyConnection(this, connectionIds.incrementAndGet(), client);
@@ -255,6 +262,7 @@ public final class LinkProxy implements AutoCloseable {
       // registered connections, so one of the two sides sees this connection.
       if (closed || mode instanceof LinkMode.Cut) {
         c.close("cut while accepting");
+        refusedConnections.incrementAndGet();
         continue;
       }
       if (spawn("c" + c.id() + "-up", () -> c.run(target)) == null) {

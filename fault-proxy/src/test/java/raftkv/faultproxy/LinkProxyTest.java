@@ -125,6 +125,7 @@ class LinkProxyTest {
     assertThat(echo.accepted()).isEqualTo(acceptedBefore);
     assertThat(echo.bytesReceived()).isEqualTo(receivedBefore);
     assertThat(proxy.openConnections()).isZero();
+    await().until(() -> proxy.refusedConnections() == 3);
   }
 
   @Test

@@ -109,7 +109,7 @@ public final class RaftNode implements AutoCloseable {
    * Opens the store and starts the jraft node, with its Raft transport listening on
    * {@link RaftNodeOptions#listenAddress()}, over TLS for both its server and its client when
    * {@link RaftNodeOptions#raftTls()} is set. Refuses TLS (IllegalStateException) when jraft's
-   * RPC factory is not {@link RaftTlsRpcFactory}, rather than run the client in plain TCP.
+   * RPC factory is not {@link RaftkvRpcFactory}, rather than run the client in plain TCP.
    */
   public static RaftNode start(RaftNodeOptions options) {
     options.validate();

@@ -19,7 +19,7 @@ import com.alipay.sofa.jraft.util.RpcFactoryHelper;
  * <p>Scope: per node. Bolt keeps these options on each {@code RpcServer} and {@code RpcClient}
  * instance (the client's connection factory reads them from its own client), and jraft creates
  * one server (ours, {@link RaftTransport}) and one Raft client per node ({@code
- * DefaultRaftClientService}, configured through {@link RaftTlsRpcFactory} with that node's
+ * DefaultRaftClientService}, configured through {@link RaftkvRpcFactory} with that node's
  * {@link TlsNodeOptions}). What is process-wide: the choice of jraft's RPC factory (an SPI,
  * loaded once per JVM), and Bolt's deprecated system properties {@code bolt.server.ssl.*} and
  * {@code bolt.client.ssl.*}, which Bolt ORs into every server and client of the JVM. raftkv
@@ -38,7 +38,7 @@ final class RaftTls {
    * {@code Node.init} to the factory that creates the node's Raft client ({@code
    * NodeImpl.init} passes its options to {@code DefaultRaftClientService.init}, whose {@code
    * initRpcClient} asks {@code RaftRpcFactory.defaultJRaftClientConfigHelper(opts)}), which is
-   * how {@link RaftTlsRpcFactory} finds the setting of that node and no other. {@link #copy}
+   * how {@link RaftkvRpcFactory} finds the setting of that node and no other. {@link #copy}
    * returns plain {@code NodeOptions} (jraft does not copy node options on that path); a lost
    * setting fails closed, as a TLS server refuses a plain client.
    */
@@ -57,9 +57,9 @@ final class RaftTls {
   /** Refuses to go on when TLS is asked for but jraft would build its clients without it. */
   static void requireTlsCapableFactory(RaftTlsOptions tls) {
     RaftRpcFactory factory = RpcFactoryHelper.rpcFactory();
-    if (tls.enabled() && !(factory instanceof RaftTlsRpcFactory)) {
+    if (tls.enabled() && !(factory instanceof RaftkvRpcFactory)) {
       throw new IllegalStateException("raftTls is set but jraft's RPC factory is "
-          + factory.getClass().getName() + ", not " + RaftTlsRpcFactory.class.getName()
+          + factory.getClass().getName() + ", not " + RaftkvRpcFactory.class.getName()
           + " (another RaftRpcFactory with a higher SPI priority is on the classpath)");
     }
   }

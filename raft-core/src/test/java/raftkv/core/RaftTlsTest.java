@@ -52,7 +52,7 @@ import raftkv.v1.internal.Outcome;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RaftTlsTest {
-  private static final String PASSWORD = "raft-test-secret";
+  private static final String PASSWORD = Keytool.PASSWORD;
 
   @TempDir static Path keys;
   /**
@@ -68,31 +68,13 @@ class RaftTlsTest {
 
   @BeforeAll
   static void keyStores() throws Exception {
-    groupKeyStore = keytoolSelfSigned("group");
-    strangerKeyStore = keytoolSelfSigned("stranger");
+    groupKeyStore = Keytool.selfSigned(keys, "group");
+    strangerKeyStore = Keytool.selfSigned(keys, "stranger");
   }
 
   @AfterEach
   void closeNodes() {
     nodes.forEach(RaftNode::close);
-  }
-
-  private static Path keytoolSelfSigned(String name) throws Exception {
-    Path file = keys.resolve(name + ".p12");
-    keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1",
-        "-dname", "CN=raftkv-test-" + name, "-validity", "2", "-storetype", "PKCS12",
-        "-keystore", file.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
-    return file;
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-    assertThat(process.exitValue()).as("keytool %s: %s", command, output).isZero();
   }
 
   private static int freePort() throws Exception {
@@ -146,10 +128,10 @@ class RaftTlsTest {
   private static List<Path> caSignedKeyStores(String... nodeIds) throws Exception {
     Path caStore = keys.resolve("ca.p12");
     Path caCert = keys.resolve("ca.crt");
-    keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
+    Keytool.run("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
         "-dname", "CN=raftkv-test-ca", "-ext", "bc:c", "-validity", "2", "-storetype", "PKCS12",
         "-keystore", caStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
-    keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
+    Keytool.run("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
         "-storepass", PASSWORD, "-file", caCert.toString());
     List<Path> stores = new ArrayList<>();
     for (String nodeId : nodeIds) {
@@ -157,17 +139,17 @@ class RaftTlsTest {
       Path request = keys.resolve(nodeId + ".csr");
       Path signed = keys.resolve(nodeId + ".crt");
       String[] storeArgs = {"-keystore", store.toString(), "-storepass", PASSWORD};
-      keytool(concat(new String[] {"-genkeypair", "-alias", nodeId, "-keyalg", "EC",
+      Keytool.run(concat(new String[] {"-genkeypair", "-alias", nodeId, "-keyalg", "EC",
           "-groupname", "secp256r1", "-dname", "CN=raftkv-test-" + nodeId, "-validity", "2",
           "-storetype", "PKCS12", "-keypass", PASSWORD}, storeArgs));
-      keytool(concat(new String[] {"-certreq", "-alias", nodeId, "-file", request.toString()},
+      Keytool.run(concat(new String[] {"-certreq", "-alias", nodeId, "-file", request.toString()},
           storeArgs));
-      keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
+      Keytool.run("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
           "-storepass", PASSWORD, "-validity", "2", "-infile", request.toString(),
           "-outfile", signed.toString());
-      keytool(concat(new String[] {"-importcert", "-noprompt", "-alias", "raft-ca",
+      Keytool.run(concat(new String[] {"-importcert", "-noprompt", "-alias", "raft-ca",
           "-file", caCert.toString()}, storeArgs));
-      keytool(concat(new String[] {"-importcert", "-alias", nodeId, "-file", signed.toString()},
+      Keytool.run(concat(new String[] {"-importcert", "-alias", nodeId, "-file", signed.toString()},
           storeArgs));
       stores.add(store);
     }
@@ -392,9 +374,9 @@ class RaftTlsTest {
     // A key store with the group's certificate as a trusted entry but no key of its own.
     Path certificate = keys.resolve("group.crt");
     Path trustOnly = keys.resolve("trust-only.p12");
-    keytool("-exportcert", "-alias", "group", "-keystore", groupKeyStore.toString(),
+    Keytool.run("-exportcert", "-alias", "group", "-keystore", groupKeyStore.toString(),
         "-storepass", PASSWORD, "-file", certificate.toString());
-    keytool("-importcert", "-noprompt", "-alias", "group", "-file", certificate.toString(),
+    Keytool.run("-importcert", "-noprompt", "-alias", "group", "-file", certificate.toString(),
         "-storetype", "PKCS12", "-keystore", trustOnly.toString(), "-storepass", PASSWORD);
     assertThatThrownBy(() -> RaftTlsOptions.mutual(trustOnly, PASSWORD).validate())
         .isInstanceOf(IllegalArgumentException.class)
