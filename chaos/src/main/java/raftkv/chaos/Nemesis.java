@@ -24,7 +24,9 @@ import raftkv.v1.StatusResponse;
  * The fault injector: injects one fault at a time, holds it, heals it and lets the cluster run
  * quietly for a while, in the order of a {@link FaultSchedule} (every requested kind once per
  * round, seeded random order; the run lasts until every kind has run once). Within a kind the
- * target rotates (leader, follower, learner; isolated leader, isolated learner, split).
+ * target rotates (leader, follower, learner; isolated leader, isolated learner, split). A cut
+ * that deposes the leader also lasts until the other side has a leader that wrote ({@link
+ * Succession}).
  *
  * <p>Runs on the thread that calls {@link #run}; {@link #stop} may be called from any thread.
  * The events list is safe to read at any time.
@@ -138,6 +140,8 @@ final class Nemesis {
         if (kind == 1 && cluster.learners().isEmpty()) {
           kind = 2;
         }
+        long leaderTerm = cluster.status(leader).map(StatusResponse::getTerm).orElse(0L);
+        long cutAt = System.nanoTime();
         if (kind == 0) {
           target = "isolated leader " + leader.id;
           cluster.network().isolate(leader.id);
@@ -161,7 +165,11 @@ final class Nemesis {
           target = "split " + sorted(minority) + " | " + sorted(majority);
           cluster.network().partition(minority, majority);
         }
-        hold();
+        if (kind != 1) {
+          // The leader is cut off: the cut lasts until the rest have a leader that wrote.
+          note = Succession.awaitCommits(cluster, leader, leaderTerm);
+        }
+        holdFrom(cutAt);
         cluster.network().heal();
       }
       case DELAY -> {
@@ -246,6 +254,14 @@ final class Nemesis {
 
   private void hold() throws InterruptedException {
     sleepUnlessStopped(options.faultHold(), Long.MAX_VALUE);
+  }
+
+  /** Holds until {@code faultHold} has passed since {@code startNanos}. */
+  private void holdFrom(long startNanos) throws InterruptedException {
+    long left = startNanos + options.faultHold().toNanos() - System.nanoTime();
+    if (left > 0) {
+      sleepUnlessStopped(Duration.ofNanos(left), Long.MAX_VALUE);
+    }
   }
 
   /** A fault's hold is a wall-clock duration, not a condition: there is nothing to wait on. */

@@ -32,7 +32,8 @@ class ChaosOptionsTest {
         .hasMessageContaining("fault hold must be at least two election timeouts (2000 ms)");
     assertThatThrownBy(() -> ChaosOptions.of(Duration.ofSeconds(1), EnumSet.allOf(Fault.class), 1))
         .hasMessageContaining("duration must be 5s..24h");
-    assertThatThrownBy(() -> ChaosOptions.of(Duration.ofSeconds(30), EnumSet.noneOf(Fault.class), 1))
+    assertThatThrownBy(() ->
+        ChaosOptions.of(Duration.ofSeconds(30), EnumSet.noneOf(Fault.class), 1))
         .hasMessageContaining("at least one fault kind");
   }
 

@@ -43,7 +43,8 @@ class ChaosReportTest {
     assertThat(report.passed()).isTrue();
     assertThat(report.checkedPerLevel()).containsEntry("SESSION", 1L).containsEntry("EVENTUAL", 1L)
         .containsEntry("PUT", 1L).containsEntry("LINEARIZABLE", 0L);
-    assertThat(report.faultsByKind()).containsEntry(Fault.KILL, 2L).containsEntry(Fault.PARTITION, 1L);
+    assertThat(report.faultsByKind()).containsEntry(Fault.KILL, 2L)
+        .containsEntry(Fault.PARTITION, 1L);
     assertThat(report.complete()).isTrue();
     assertThat(report.text()).contains("PASSED").contains("leader n1")
         .containsPattern("kill +2  3\\.0\\.\\.4\\.0 s").containsPattern("partition +1  2\\.5 s");
@@ -85,7 +86,8 @@ class ChaosReportTest {
   void replicasWithDifferentHashesAtOneIndexFailConvergence() {
     History empty = History.builder().build();
     ChaosReport report = Checks.run(options, empty, Map.of(),
-        List.of(new ReplicaState("n1", 3, "ab"), new ReplicaState("n2", 3, "cd")), faults, 9000, Duration.ZERO);
+        List.of(new ReplicaState("n1", 3, "ab"), new ReplicaState("n2", 3, "cd")), faults, 9000,
+        Duration.ZERO);
 
     assertThat(report.count("convergence")).isEqualTo(1);
     assertThat(report.passed()).isFalse();
