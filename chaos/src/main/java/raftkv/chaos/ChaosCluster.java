@@ -51,6 +51,11 @@ import raftkv.v1.StatusResponse;
 final class ChaosCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosCluster.class);
   static final String SPARE_LEARNER = "m1";
+  /**
+   * How long five node JVMs get to start and elect a leader. Generous because it only ends a
+   * failed start: on a 2-core machine at load average 18 the first leader took 61 s.
+   */
+  static final Duration START_WAIT = Duration.ofSeconds(120);
 
   private final Path dir;
   private final NodeLauncher launcher;
@@ -102,7 +107,8 @@ final class ChaosCluster implements AutoCloseable {
    * Creates the cluster under {@code dir} and starts its voters and learners (not the spare),
    * returning once a leader is elected.
    *
-   * @throws IllegalStateException if no leader is elected within 60 s (everything is stopped)
+   * @throws IllegalStateException if no leader is elected within {@link #START_WAIT}
+   *     (everything is stopped)
    */
   static ChaosCluster start(Path dir, NodeLauncher launcher, ChaosOptions options, Random random)
       throws IOException, InterruptedException {
@@ -111,8 +117,9 @@ final class ChaosCluster implements AutoCloseable {
       for (ChaosNode node : cluster.initialMembers()) {
         cluster.launch(node, cluster.initialMembers());
       }
-      if (cluster.awaitLeader(Duration.ofSeconds(60)).isEmpty()) {
-        throw new IllegalStateException("no leader within 60 s; node logs are in " + dir);
+      if (cluster.awaitLeader(START_WAIT).isEmpty()) {
+        throw new IllegalStateException("no leader within " + START_WAIT.toSeconds()
+            + " s; node logs are in " + dir);
       }
       return cluster;
     } catch (RuntimeException | IOException | InterruptedException e) {

@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
+import java.util.Set;
 import raftkv.history.CheckResult;
 import raftkv.history.History;
 import raftkv.history.Op;
@@ -17,9 +21,10 @@ import raftkv.history.ReplicaState;
 import raftkv.history.Violation;
 
 /**
- * What a chaos run found: operations checked per level, faults injected per kind, every
- * checker's result, violations per guarantee with the first offending operations, acknowledged
- * writes lost, and the replicas' final state hashes. Immutable.
+ * What a chaos run found: operations checked per level, faults injected per kind and how long
+ * each took, requested kinds never injected, every checker's result, violations per guarantee
+ * with the first offending operations, acknowledged writes lost, the replicas' final state
+ * hashes, and the CPU the run's own load used. Immutable.
  */
 public final class ChaosReport {
   /** Violations shown in full per guarantee; the rest are counted. */
@@ -34,10 +39,13 @@ public final class ChaosReport {
   private final List<FaultEvent> faults;
   private final List<CheckResult> results;
   private final List<ReplicaState> replicas;
+  private final Duration loadCpu;
 
   private ChaosReport(ChaosOptions options, long workloadMs, Map<String, Row> rows,
-      List<FaultEvent> faults, List<CheckResult> results, List<ReplicaState> replicas) {
+      List<FaultEvent> faults, List<CheckResult> results, List<ReplicaState> replicas,
+      Duration loadCpu) {
     this.options = options;
+    this.loadCpu = loadCpu;
     this.workloadMs = workloadMs;
     this.rows = rows;
     this.faults = List.copyOf(faults);
@@ -46,8 +54,9 @@ public final class ChaosReport {
   }
 
   static ChaosReport of(ChaosOptions options, History history, List<FaultEvent> faults,
-      List<CheckResult> results, List<ReplicaState> replicas, long workloadMs) {
-    return new ChaosReport(options, workloadMs, rows(history), faults, results, replicas);
+      List<CheckResult> results, List<ReplicaState> replicas, long workloadMs, Duration loadCpu) {
+    return new ChaosReport(options, workloadMs, rows(history), faults, results, replicas,
+        loadCpu);
   }
 
   private static Map<String, Row> rows(History history) {
@@ -72,9 +81,68 @@ public final class ChaosReport {
     return out;
   }
 
-  /** True when no checker proved a violation and no acknowledged write was lost. */
+  /**
+   * True when no checker proved a violation, no acknowledged write was lost and every requested
+   * fault kind was injected.
+   */
   public boolean passed() {
-    return violations() == 0;
+    return violations() == 0 && complete();
+  }
+
+  /** True when every requested fault kind was injected at least once. */
+  public boolean complete() {
+    return missingFaults().isEmpty();
+  }
+
+  /** Requested kinds with no completed injection: the ceiling came first. */
+  public Set<Fault> missingFaults() {
+    Set<Fault> missing = EnumSet.copyOf(options.faults());
+    faults.stream().filter(FaultEvent::completed).forEach(e -> missing.remove(e.fault()));
+    return missing;
+  }
+
+  /**
+   * Why an incomplete run is incomplete, for a terminal: the ceiling, the kinds never injected
+   * and how long each kind that ran took. Empty when complete.
+   */
+  public String incompleteReason() {
+    if (complete()) {
+      return "";
+    }
+    StringBuilder took = new StringBuilder();
+    faultTimes().forEach((f, t) -> {
+      if (t.getCount() > 0) {
+        took.append(took.length() == 0 ? "" : ", ").append(f.cliName()).append(' ')
+            .append(took(t));
+      }
+    });
+    return "max duration " + options.maxDuration().toSeconds() + " s reached before every fault"
+        + " kind was injected; never injected: " + Fault.names(missingFaults())
+        + (took.length() == 0 ? "; none ran" : "; those that ran took " + took);
+  }
+
+  /** Durations (injection to healed) of the completed faults of each requested kind. */
+  public Map<Fault, LongSummaryStatistics> faultTimes() {
+    Map<Fault, LongSummaryStatistics> out = new EnumMap<>(Fault.class);
+    for (Fault f : options.faults()) {
+      out.put(f, new LongSummaryStatistics());
+    }
+    faults.stream().filter(FaultEvent::completed)
+        .forEach(e -> out.computeIfAbsent(e.fault(), k -> new LongSummaryStatistics())
+            .accept(e.durationMs()));
+    return out;
+  }
+
+  private static String took(LongSummaryStatistics t) {
+    if (t.getCount() == 1 || t.getMin() == t.getMax()) {
+      return String.format("%.1f s", t.getMax() / 1000.0);
+    }
+    return String.format("%.1f..%.1f s", t.getMin() / 1000.0, t.getMax() / 1000.0);
+  }
+
+  /** CPU time the run's own load used; zero without one. */
+  public Duration loadCpu() {
+    return loadCpu;
   }
 
   public long violations() {
@@ -97,14 +165,10 @@ public final class ChaosReport {
     return out;
   }
 
+  /** Completed faults per kind (failed injections are listed in the events, not counted). */
   public Map<Fault, Long> faultsByKind() {
     Map<Fault, Long> out = new EnumMap<>(Fault.class);
-    for (Fault f : options.faults()) {
-      out.put(f, 0L);
-    }
-    for (FaultEvent e : faults) {
-      out.merge(e.fault(), 1L, Long::sum);
-    }
+    faultTimes().forEach((f, t) -> out.put(f, t.getCount()));
     return out;
   }
 
@@ -124,9 +188,15 @@ public final class ChaosReport {
   /** The report for a terminal. */
   public String text() {
     StringBuilder b = new StringBuilder();
-    b.append(String.format("%nchaos run: %d voters + %d learners, %d s of faults (%d s of workload),"
-            + " seed %d%n", options.voters(), options.learners(), options.duration().toSeconds(),
-        workloadMs / 1000, options.seed()));
+    b.append(String.format("%nchaos run: %d voters + %d learners, seed %d, %d s of workload%n",
+        options.voters(), options.learners(), options.seed(), workloadMs / 1000));
+    b.append(String.format("  faults for at least %d s and until every kind ran once, none started"
+        + " after %d s%n", options.duration().toSeconds(), options.maxDuration().toSeconds()));
+    if (options.cpuLoad() > 0) {
+      b.append(String.format("  CPU load: %d busy thread%s in a process of their own, %.1f s of"
+          + " CPU used%n", options.cpuLoad(), options.cpuLoad() == 1 ? "" : "s",
+          loadCpu.toMillis() / 1000.0));
+    }
     if (!options.broken().isEmpty()) {
       b.append("BROKEN ON PURPOSE: ").append(String.join(",", options.broken())).append('\n');
     }
@@ -134,8 +204,9 @@ public final class ChaosReport {
         "failed", "unknown"));
     rows.forEach((k, r) -> b.append(String.format("  %-13s %9d %9d %9d %9d%n", k, r.invoked(),
         r.ok(), r.failed(), r.unknown())));
-    b.append(String.format("%nFaults injected%n"));
-    faultsByKind().forEach((f, n) -> b.append(String.format("  %-11s %3d%n", f.cliName(), n)));
+    b.append(String.format("%nFaults injected  count  each took%n"));
+    faultTimes().forEach((f, t) -> b.append(String.format("  %-13s %5d  %s%n", f.cliName(),
+        t.getCount(), t.getCount() == 0 ? "NEVER INJECTED" : took(t))));
     for (FaultEvent e : faults) {
       b.append(String.format("    %6.1f-%6.1f s  %-10s %s%s%n", e.startMs() / 1000.0,
           e.endMs() / 1000.0, e.fault().cliName(), e.target(),
@@ -173,9 +244,16 @@ public final class ChaosReport {
         }
       }
     }
-    b.append(String.format("%n%s%n", passed()
-        ? "PASSED: no violation, no acknowledged write lost."
-        : "FAILED: " + violations() + " violations."));
+    b.append('\n');
+    if (violations() > 0) {
+      b.append("FAILED: ").append(violations()).append(" violations.\n");
+    }
+    if (!complete()) {
+      b.append("INCOMPLETE: ").append(incompleteReason()).append(".\n");
+    }
+    if (passed()) {
+      b.append("PASSED: no violation, no acknowledged write lost.\n");
+    }
     return b.toString();
   }
 
@@ -196,15 +274,23 @@ public final class ChaosReport {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();
     root.put("passed", passed());
+    root.put("complete", complete());
+    ArrayNode missing = root.putArray("missingFaults");
+    missingFaults().forEach(f -> missing.add(f.cliName()));
     ObjectNode config = root.putObject("config");
     config.put("voters", options.voters());
     config.put("learners", options.learners());
     config.put("durationSeconds", options.duration().toSeconds());
+    config.put("maxDurationSeconds", options.maxDuration().toSeconds());
+    config.put("cpuLoad", options.cpuLoad());
     config.put("seed", options.seed());
     config.put("sessions", options.sessions());
     config.put("faults", Fault.names(options.faults()));
     config.put("broken", String.join(",", options.broken()));
     root.put("workloadMs", workloadMs);
+    ObjectNode load = root.putObject("cpuLoad");
+    load.put("threads", options.cpuLoad());
+    load.put("cpuMs", loadCpu.toMillis());
     ObjectNode ops = root.putObject("operations");
     rows.forEach((k, r) -> {
       ObjectNode row = ops.putObject(k);
@@ -215,6 +301,14 @@ public final class ChaosReport {
     });
     ObjectNode byKind = root.putObject("faults");
     faultsByKind().forEach((f, n) -> byKind.put(f.cliName(), n));
+    ObjectNode times = root.putObject("faultTimes");
+    faultTimes().forEach((f, t) -> {
+      ObjectNode kind = times.putObject(f.cliName());
+      kind.put("count", t.getCount());
+      kind.put("minMs", t.getCount() == 0 ? 0 : t.getMin());
+      kind.put("maxMs", t.getCount() == 0 ? 0 : t.getMax());
+      kind.put("totalMs", t.getSum());
+    });
     ArrayNode events = root.putArray("faultEvents");
     for (FaultEvent e : faults) {
       ObjectNode ev = events.addObject();
@@ -222,6 +316,8 @@ public final class ChaosReport {
       ev.put("target", e.target());
       ev.put("startMs", e.startMs());
       ev.put("endMs", e.endMs());
+      ev.put("durationMs", e.durationMs());
+      ev.put("completed", e.completed());
       ev.put("note", e.note());
     }
     ArrayNode checks = root.putArray("checks");

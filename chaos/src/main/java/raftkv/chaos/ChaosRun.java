@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -23,11 +24,13 @@ import raftkv.v1.Consistency;
 import raftkv.v1.GetResponse;
 
 /**
- * One chaos run, start to verdict: starts a {@link ChaosCluster}, runs the recorded {@link
- * Workload} while the {@link Nemesis} injects faults for the run's duration, heals everything,
- * lets the workload run a little longer on the healed cluster, reads the final state of every
- * key linearizably, waits for every replica to reach the same applied index and collects their
- * state hashes, then runs every checker ({@link Checks}).
+ * One chaos run, start to verdict: starts a {@link ChaosCluster} and the run's own {@link
+ * CpuLoad} if any, runs the recorded {@link Workload} while the {@link Nemesis} injects faults
+ * for at least the run's duration and until every requested kind has run once (never starting
+ * one after the ceiling), heals everything, lets the workload run a little longer on the healed
+ * cluster, stops the workload and the load, reads the final state of every key linearizably,
+ * waits for every replica to reach the same applied index and collects their state hashes,
+ * then runs every checker ({@link Checks}).
  *
  * <p>Not thread-safe: one run per instance, on the calling thread (plus the workload's and the
  * cluster's own threads, all stopped before {@link #run} returns).
@@ -35,7 +38,13 @@ import raftkv.v1.GetResponse;
 public final class ChaosRun {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
   private static final Duration RECOVERY = Duration.ofSeconds(3);
-  private static final Duration CONVERGENCE_WAIT = Duration.ofSeconds(60);
+  /**
+   * Only ends a failed run, so generous: a replica restarted by the last fault may still be
+   * starting its JVM on a loaded machine.
+   */
+  private static final Duration CONVERGENCE_WAIT = Duration.ofSeconds(120);
+  /** How long the healed cluster gets to elect a leader (after a restart of every node). */
+  private static final Duration HEALED_LEADER_WAIT = Duration.ofSeconds(120);
 
   private ChaosRun() {}
 
@@ -43,7 +52,8 @@ public final class ChaosRun {
    * Runs one chaos run in {@code dir} (created if missing; its contents are the nodes' data
    * and logs, left for inspection). {@code progress} receives one line per phase.
    *
-   * @throws IllegalStateException if the cluster cannot be started or never recovers
+   * @throws IllegalStateException if the cluster or the CPU load cannot be started, or the
+   *     cluster never recovers
    */
   public static ChaosReport run(ChaosOptions options, NodeLauncher launcher, Path dir,
       Consumer<String> progress) throws IOException, InterruptedException {
@@ -51,15 +61,19 @@ public final class ChaosRun {
     Random random = new Random(options.seed());
     progress.accept("starting " + options.voters() + " voters + " + options.learners()
         + " learners behind fault proxies in " + dir);
-    try (ChaosCluster cluster = ChaosCluster.start(dir, launcher, options, random)) {
-      // Ctrl-C or SIGTERM must not leave node processes behind.
-      Thread stopNodes = new Thread(cluster::close, "chaos-stop-nodes");
-      Runtime.getRuntime().addShutdownHook(stopNodes);
+    try (ChaosCluster cluster = ChaosCluster.start(dir, launcher, options, random);
+        CpuLoad load = CpuLoad.start(launcher, options.cpuLoad(), dir)) {
+      // Ctrl-C or SIGTERM must not leave node processes or the load behind.
+      Thread stopAll = new Thread(() -> {
+        load.close();
+        cluster.close();
+      }, "chaos-stop-nodes");
+      Runtime.getRuntime().addShutdownHook(stopAll);
       try {
-        return measure(options, cluster, random, dir, progress);
+        return measure(options, cluster, load, random, dir, progress);
       } finally {
         try {
-          Runtime.getRuntime().removeShutdownHook(stopNodes);
+          Runtime.getRuntime().removeShutdownHook(stopAll);
         } catch (IllegalStateException shuttingDown) {
           // The hook is running already.
         }
@@ -67,28 +81,40 @@ public final class ChaosRun {
     }
   }
 
-  private static ChaosReport measure(ChaosOptions options, ChaosCluster cluster, Random random,
-      Path dir, Consumer<String> progress) throws IOException, InterruptedException {
+  private static ChaosReport measure(ChaosOptions options, ChaosCluster cluster, CpuLoad load,
+      Random random, Path dir, Consumer<String> progress)
+      throws IOException, InterruptedException {
     long startNanos = System.nanoTime();
     LongSupplier elapsedMs = () -> (System.nanoTime() - startNanos) / 1_000_000;
     HistoryRecorder recorder = new HistoryRecorder();
     Workload workload = new Workload(cluster, options, recorder,
         new KeySchedule(options.keysPerEpoch(), options.epoch().toMillis(), elapsedMs));
     Nemesis nemesis = new Nemesis(cluster, options, random, elapsedMs);
-    progress.accept("running " + options.sessions() + " sessions + " 
-        + cluster.initialMembers().size() + " pinned readers for "
-        + options.duration().toSeconds() + " s with faults " + Fault.names(options.faults())
-        + " (seed " + options.seed() + ")");
+    progress.accept("running " + options.sessions() + " sessions + "
+        + cluster.initialMembers().size() + " pinned readers for at least "
+        + options.duration().toSeconds() + " s, until each of " + Fault.names(options.faults())
+        + " has been injected once, starting no fault after "
+        + options.maxDuration().toSeconds() + " s (seed " + options.seed() + ")"
+        + (load.threads() == 0 ? "" : "; CPU load: " + load.threads() + " busy thread"
+            + (load.threads() == 1 ? "" : "s")));
     workload.start();
     try {
-      nemesis.run(options.duration().toMillis());
+      Set<Fault> missing = nemesis.run(options.duration().toMillis(),
+          options.maxDuration().toMillis());
+      if (!missing.isEmpty()) {
+        progress.accept("max duration " + options.maxDuration().toSeconds() + " s reached; never"
+            + " injected: " + Fault.names(missing) + "; healing and checking what ran");
+      }
       cluster.healAll();
-      if (cluster.awaitLeader(Duration.ofSeconds(60)).isEmpty()) {
-        throw new IllegalStateException("no leader within 60 s after healing; logs in " + dir);
+      if (cluster.awaitLeader(HEALED_LEADER_WAIT).isEmpty()) {
+        throw new IllegalStateException("no leader within " + HEALED_LEADER_WAIT.toSeconds()
+            + " s after healing; logs in " + dir);
       }
       Thread.sleep(RECOVERY.toMillis()); // the healed cluster under load, recorded too
     } finally {
       workload.stop();
+      // Before the final reads and the convergence wait: their deadlines are for the store.
+      load.close();
     }
     long workloadMs = elapsedMs.getAsLong();
     History history = recorder.history();
@@ -97,7 +123,8 @@ public final class ChaosRun {
         + " operations recorded, " + nemesis.events().size() + " faults injected; checking");
     Map<String, FinalValue> finalState = finalState(cluster, history);
     List<ReplicaState> replicas = converge(cluster);
-    return Checks.run(options, history, finalState, replicas, nemesis.events(), workloadMs);
+    return Checks.run(options, history, finalState, replicas, nemesis.events(), workloadMs,
+        load.cpu());
   }
 
   /** One op per line, for reading a violation in context. */

@@ -1,5 +1,6 @@
 package raftkv.chaos;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import raftkv.history.BoundedStalenessChecker;
@@ -18,7 +19,7 @@ final class Checks {
   private Checks() {}
 
   static ChaosReport run(ChaosOptions options, History history, Map<String, FinalValue> finalState,
-      List<ReplicaState> replicas, List<FaultEvent> faults, long workloadMs) {
+      List<ReplicaState> replicas, List<FaultEvent> faults, long workloadMs, Duration loadCpu) {
     List<CheckResult> results = List.of(
         new LinearizabilityChecker().checkResult(history),
         new SessionGuaranteesChecker().check(history),
@@ -26,6 +27,6 @@ final class Checks {
         new BoundedStalenessChecker().check(history),
         new LostWriteChecker().check(history, finalState),
         new ConvergenceChecker().check(replicas));
-    return ChaosReport.of(options, history, faults, results, replicas, workloadMs);
+    return ChaosReport.of(options, history, faults, results, replicas, workloadMs, loadCpu);
   }
 }

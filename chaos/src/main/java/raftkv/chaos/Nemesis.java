@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 import raftkv.v1.StatusResponse;
 
 /**
- * The fault schedule: until stopped, injects one fault at a time, holds it, heals it and lets
- * the cluster run quietly for a while. Fault kinds come in seeded random order, each kind once
- * per round, so a short run still sees every kind; within a kind the target rotates (leader,
- * follower, learner; isolated leader, isolated learner, split).
+ * The fault injector: injects one fault at a time, holds it, heals it and lets the cluster run
+ * quietly for a while, in the order of a {@link FaultSchedule} (every requested kind once per
+ * round, seeded random order; the run lasts until every kind has run once). Within a kind the
+ * target rotates (leader, follower, learner; isolated leader, isolated learner, split). A cut
+ * that deposes the leader also lasts until the other side has a leader that wrote ({@link
+ * Succession}).
  *
  * <p>Runs on the thread that calls {@link #run}; {@link #stop} may be called from any thread.
  * The events list is safe to read at any time.
@@ -32,6 +34,11 @@ import raftkv.v1.StatusResponse;
 final class Nemesis {
   private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
   private static final String INSTALL_LINE = "installed snapshot at index";
+  /**
+   * How long a restarted replica gets to start and install the leader's snapshot. Generous:
+   * on a loaded 2-core machine the whole snapshot fault took 27 s (issue 12).
+   */
+  private static final Duration INSTALL_WAIT = Duration.ofSeconds(60);
 
   private final ChaosCluster cluster;
   private final ChaosOptions options;
@@ -56,35 +63,57 @@ final class Nemesis {
     stopped = true;
   }
 
-  /** Injects faults until {@link #stop} or {@code until} (ms since start) has passed. */
-  void run(long untilMs) throws InterruptedException {
-    List<Fault> round = new ArrayList<>();
-    while (!stopped && elapsedMs.getAsLong() < untilMs) {
-      if (round.isEmpty()) {
-        round.addAll(options.faults());
-        Collections.shuffle(round, random);
+  /**
+   * Injects faults until {@link #stop}, or until {@code floorMs} (ms since start) has passed
+   * and every requested kind has been injected once ({@link FaultSchedule}), but starts none
+   * after {@code ceilingMs}. A fault started before the ceiling runs to its end: cutting one
+   * short could leave it half-healed (a spare learner added but not removed), and each fault's
+   * own waits are bounded.
+   *
+   * @return the requested kinds never injected: empty unless the ceiling or a stop came first
+   */
+  Set<Fault> run(long floorMs, long ceilingMs) throws InterruptedException {
+    FaultSchedule schedule = new FaultSchedule(options.faults(), random);
+    while (!stopped && elapsedMs.getAsLong() < ceilingMs) {
+      Optional<Fault> next = schedule.next(elapsedMs.getAsLong() >= floorMs);
+      if (next.isEmpty()) {
+        break;
       }
-      Fault fault = round.remove(0);
+      Fault fault = next.get();
+      long start = elapsedMs.getAsLong();
       try {
-        inject(fault);
+        if (!inject(fault, ceilingMs)) {
+          break;
+        }
+        schedule.completed(fault);
       } catch (IOException | RuntimeException e) {
         LOG.warn("fault {} could not be completed: {}", fault.cliName(), e.getMessage());
-        events.add(new FaultEvent(fault, "?", elapsedMs.getAsLong(), elapsedMs.getAsLong(),
-            "failed to inject or heal: " + e.getMessage()));
+        events.add(FaultEvent.failed(fault, start, elapsedMs.getAsLong(), e.getMessage()));
         try {
           cluster.healAll();
         } catch (IOException again) {
           LOG.warn("heal failed: {}", again.getMessage());
         }
       }
-      sleepUnlessStopped(options.quiet(), untilMs);
+      if (elapsedMs.getAsLong() >= floorMs && schedule.missing().isEmpty()) {
+        break;
+      }
+      sleepUnlessStopped(options.quiet(), ceilingMs);
     }
+    return schedule.missing();
   }
 
-  private void inject(Fault fault) throws IOException, InterruptedException {
+  /**
+   * Injects one fault, holds and heals it. Returns false, injecting nothing, when the ceiling
+   * passed while waiting for a leader to aim at.
+   */
+  private boolean inject(Fault fault, long ceilingMs) throws IOException, InterruptedException {
     Optional<ChaosNode> leaderNow = cluster.awaitLeader(Duration.ofSeconds(30));
     if (leaderNow.isEmpty()) {
       throw new IllegalStateException("no leader for 30 s before injecting " + fault.cliName());
+    }
+    if (elapsedMs.getAsLong() >= ceilingMs) {
+      return false;
     }
     ChaosNode leader = leaderNow.get();
     int turn = turns.merge(fault, 1, Integer::sum) - 1;
@@ -111,6 +140,8 @@ final class Nemesis {
         if (kind == 1 && cluster.learners().isEmpty()) {
           kind = 2;
         }
+        long leaderTerm = cluster.status(leader).map(StatusResponse::getTerm).orElse(0L);
+        long cutAt = System.nanoTime();
         if (kind == 0) {
           target = "isolated leader " + leader.id;
           cluster.network().isolate(leader.id);
@@ -134,7 +165,11 @@ final class Nemesis {
           target = "split " + sorted(minority) + " | " + sorted(majority);
           cluster.network().partition(minority, majority);
         }
-        hold();
+        if (kind != 1) {
+          // The leader is cut off: the cut lasts until the rest have a leader that wrote.
+          note = Succession.awaitCommits(cluster, leader, leaderTerm);
+        }
+        holdFrom(cutAt);
         cluster.network().heal();
       }
       case DELAY -> {
@@ -159,8 +194,9 @@ final class Nemesis {
         // stopped replica then cannot catch up from the log.
         sleepUnlessStopped(Duration.ofSeconds(options.snapshotIntervalSecs() + 3L), Long.MAX_VALUE);
         victim.restart();
-        boolean installed = awaitInstall(victim, installsBefore, Duration.ofSeconds(30));
-        note = installed ? "snapshot installed" : "no snapshot install seen within 30 s";
+        boolean installed = awaitInstall(victim, installsBefore, INSTALL_WAIT);
+        note = installed ? "snapshot installed"
+            : "no snapshot install seen within " + INSTALL_WAIT.toSeconds() + " s";
       }
       case MEMBERSHIP -> {
         ChaosNode spare = cluster.spare();
@@ -195,6 +231,7 @@ final class Nemesis {
     events.add(event);
     LOG.info("fault {} on {} from {} ms to {} ms {}", fault.cliName(), target, event.startMs(),
         event.endMs(), note);
+    return true;
   }
 
   /** Leader, follower, learner in turn (a follower when there are no learners). */
@@ -217,6 +254,14 @@ final class Nemesis {
 
   private void hold() throws InterruptedException {
     sleepUnlessStopped(options.faultHold(), Long.MAX_VALUE);
+  }
+
+  /** Holds until {@code faultHold} has passed since {@code startNanos}. */
+  private void holdFrom(long startNanos) throws InterruptedException {
+    long left = startNanos + options.faultHold().toNanos() - System.nanoTime();
+    if (left > 0) {
+      sleepUnlessStopped(Duration.ofNanos(left), Long.MAX_VALUE);
+    }
   }
 
   /** A fault's hold is a wall-clock duration, not a condition: there is nothing to wait on. */

@@ -32,6 +32,31 @@ class ChaosOptionsTest {
         .hasMessageContaining("fault hold must be at least two election timeouts (2000 ms)");
     assertThatThrownBy(() -> ChaosOptions.of(Duration.ofSeconds(1), EnumSet.allOf(Fault.class), 1))
         .hasMessageContaining("duration must be 5s..24h");
+    assertThatThrownBy(() ->
+        ChaosOptions.of(Duration.ofSeconds(30), EnumSet.noneOf(Fault.class), 1))
+        .hasMessageContaining("at least one fault kind");
+  }
+
+  @Test
+  void cpuLoadIsBoundedAndARefusalNamesTheLimit() {
+    assertThat(defaults.cpuLoad()).isZero();
+    assertThat(defaults.withCpuLoad(ChaosOptions.MAX_CPU_LOAD).cpuLoad()).isEqualTo(16);
+    assertThatThrownBy(() -> defaults.withCpuLoad(17))
+        .hasMessage("cpu load must be 0..16 busy threads, got 17");
+    assertThatThrownBy(() -> defaults.withCpuLoad(-1))
+        .hasMessage("cpu load must be 0..16 busy threads, got -1");
+  }
+
+  @Test
+  void theCeilingDefaultsToTenMinutesPastTheDurationAndIsNeverBelowIt() {
+    assertThat(defaults.maxDuration()).isEqualTo(Duration.ofSeconds(660));
+    assertThat(defaults.withMaxDuration(Duration.ofSeconds(60)).maxDuration())
+        .isEqualTo(Duration.ofSeconds(60));
+    assertThatThrownBy(() -> defaults.withMaxDuration(Duration.ofSeconds(59)))
+        .hasMessage("max duration must be at least the duration (60 s) and at most 48h,"
+            + " got 59 s");
+    assertThatThrownBy(() -> defaults.withMaxDuration(Duration.ofHours(49)))
+        .hasMessageContaining("at most 48h");
   }
 
   @Test

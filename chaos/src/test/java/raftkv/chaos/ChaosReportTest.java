@@ -24,7 +24,8 @@ class ChaosReportTest {
       ChaosOptions.of(Duration.ofSeconds(30), EnumSet.of(Fault.KILL, Fault.PARTITION), 5);
   private final List<FaultEvent> faults = List.of(
       new FaultEvent(Fault.KILL, "leader n1", 100, 3100, ""),
-      new FaultEvent(Fault.KILL, "follower n2", 5000, 8000, ""));
+      new FaultEvent(Fault.PARTITION, "isolated leader n2", 4000, 6500, ""),
+      new FaultEvent(Fault.KILL, "follower n2", 7000, 11000, ""));
   private final List<ReplicaState> sameState = List.of(new ReplicaState("n1", 3, "ab"),
       new ReplicaState("n2", 3, "ab"));
 
@@ -37,16 +38,22 @@ class ChaosReportTest {
         .build();
 
     ChaosReport report = Checks.run(options, history, Map.of("k", new FinalValue("v1", 1)),
-        sameState, faults, 9000);
+        sameState, faults, 9000, Duration.ZERO);
 
     assertThat(report.passed()).isTrue();
     assertThat(report.checkedPerLevel()).containsEntry("SESSION", 1L).containsEntry("EVENTUAL", 1L)
         .containsEntry("PUT", 1L).containsEntry("LINEARIZABLE", 0L);
-    assertThat(report.faultsByKind()).containsEntry(Fault.KILL, 2L).containsEntry(Fault.PARTITION, 0L);
-    assertThat(report.text()).contains("PASSED").contains("leader n1");
+    assertThat(report.faultsByKind()).containsEntry(Fault.KILL, 2L)
+        .containsEntry(Fault.PARTITION, 1L);
+    assertThat(report.complete()).isTrue();
+    assertThat(report.text()).contains("PASSED").contains("leader n1")
+        .containsPattern("kill +2  3\\.0\\.\\.4\\.0 s").containsPattern("partition +1  2\\.5 s");
     JsonNode json = new ObjectMapper().readTree(report.toJson());
     assertThat(json.get("passed").asBoolean()).isTrue();
     assertThat(json.at("/faults/kill").asLong()).isEqualTo(2);
+    assertThat(json.get("complete").asBoolean()).isTrue();
+    assertThat(json.at("/faultTimes/kill/maxMs").asLong()).isEqualTo(4000);
+    assertThat(json.at("/faultEvents/1/durationMs").asLong()).isEqualTo(2500);
     assertThat(json.at("/operations/SESSION/ok").asLong()).isEqualTo(1);
     assertThat(json.at("/violations/read-your-writes").asLong()).isZero();
     assertThat(json.get("lostWrites").asLong()).isZero();
@@ -61,7 +68,7 @@ class ChaosReportTest {
         .build();
 
     ChaosReport report = Checks.run(options, history, Map.of("k", new FinalValue("v1", 1)),
-        sameState, faults, 9000);
+        sameState, faults, 9000, Duration.ZERO);
 
     assertThat(report.passed()).isFalse();
     assertThat(report.count("read-your-writes")).isEqualTo(1);
@@ -79,9 +86,49 @@ class ChaosReportTest {
   void replicasWithDifferentHashesAtOneIndexFailConvergence() {
     History empty = History.builder().build();
     ChaosReport report = Checks.run(options, empty, Map.of(),
-        List.of(new ReplicaState("n1", 3, "ab"), new ReplicaState("n2", 3, "cd")), faults, 9000);
+        List.of(new ReplicaState("n1", 3, "ab"), new ReplicaState("n2", 3, "cd")), faults, 9000,
+        Duration.ZERO);
 
     assertThat(report.count("convergence")).isEqualTo(1);
     assertThat(report.passed()).isFalse();
+  }
+
+  @Test
+  void aRunCutShortByItsCeilingIsIncompleteAndNamesTheKindsThatNeverRanAndHowLongTheOthersTook()
+      throws Exception {
+    ChaosOptions all = ChaosOptions.of(Duration.ofSeconds(30),
+        EnumSet.of(Fault.KILL, Fault.PARTITION, Fault.SNAPSHOT), 5)
+        .withMaxDuration(Duration.ofSeconds(40)).withCpuLoad(2);
+    // A snapshot fault that failed half-way does not count as one that ran.
+    List<FaultEvent> events = List.of(
+        new FaultEvent(Fault.KILL, "leader n1", 100, 3100, ""),
+        FaultEvent.failed(Fault.SNAPSHOT, 4000, 34000, "no leader for 30 s"),
+        new FaultEvent(Fault.KILL, "follower n2", 35000, 39000, ""));
+    History clean = History.builder().write("s1", "k", "v1", 0, 10, 1).build();
+
+    ChaosReport report = Checks.run(all, clean, Map.of("k", new FinalValue("v1", 1)), sameState,
+        events, 45000, Duration.ofSeconds(70));
+
+    assertThat(report.violations()).isZero();
+    assertThat(report.complete()).isFalse();
+    assertThat(report.passed()).isFalse();
+    assertThat(report.missingFaults()).containsExactlyInAnyOrder(Fault.PARTITION, Fault.SNAPSHOT);
+    assertThat(report.faultsByKind()).containsEntry(Fault.KILL, 2L)
+        .containsEntry(Fault.SNAPSHOT, 0L);
+    assertThat(report.incompleteReason()).isEqualTo("max duration 40 s reached before every"
+        + " fault kind was injected; never injected: partition,snapshot; those that ran took"
+        + " kill 3.0..4.0 s");
+    assertThat(report.text()).contains("INCOMPLETE: max duration 40 s").doesNotContain("PASSED")
+        .containsPattern("snapshot +0  NEVER INJECTED")
+        .contains("CPU load: 2 busy threads in a process of their own, 70.0 s of CPU used");
+    JsonNode json = new ObjectMapper().readTree(report.toJson());
+    assertThat(json.get("passed").asBoolean()).isFalse();
+    assertThat(json.get("complete").asBoolean()).isFalse();
+    assertThat(json.get("missingFaults")).extracting(JsonNode::asText)
+        .containsExactly("partition", "snapshot");
+    assertThat(json.at("/config/cpuLoad").asInt()).isEqualTo(2);
+    assertThat(json.at("/config/maxDurationSeconds").asLong()).isEqualTo(40);
+    assertThat(json.at("/cpuLoad/cpuMs").asLong()).isEqualTo(70_000);
+    assertThat(json.at("/faultEvents/1/completed").asBoolean()).isFalse();
   }
 }

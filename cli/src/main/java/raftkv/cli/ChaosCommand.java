@@ -32,12 +32,25 @@ import raftkv.chaos.NodeLauncher;
             + "minority/majority split), delay, drop, snapshot (a replica must install a "
             + "snapshot), membership (add and remove a learner under load), restart (every "
             + "node killed at once and replayed).",
-        "Exit status 3 if any check found a violation or a write was lost; 1 if the run "
-            + "could not be completed."})
+        "Exit status 3 if any check found a violation or a write was lost; 4 if the run "
+            + "reached --max-duration before every fault kind was injected; 1 if the run could "
+            + "not be completed; 2 on a usage error."})
 final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
-      description = "How long faults are injected (default ${DEFAULT-VALUE}).")
+      description = "How long faults are injected at least (default ${DEFAULT-VALUE}); the "
+          + "run goes on until every requested fault kind has been injected once.")
   Duration duration;
+
+  @Option(names = "--max-duration", converter = DurationConverter.class,
+      description = "No fault starts after this (default: --duration + 10m). A run that reaches "
+          + "it before every fault kind ran is incomplete: exit status 4.")
+  Duration maxDuration;
+
+  @Option(names = "--cpu-load", defaultValue = "0", paramLabel = "N",
+      description = "Busy threads of CPU contention beside the nodes, 0.."
+          + ChaosOptions.MAX_CPU_LOAD + " (default ${DEFAULT-VALUE}): one process of their own, "
+          + "started before the workload and stopped when it stops.")
+  int cpuLoad;
 
   @Option(names = "--faults", defaultValue = "all",
       description = "Comma-separated fault kinds, or all (default ${DEFAULT-VALUE}): "
@@ -98,7 +111,8 @@ final class ChaosCommand implements Callable<Integer> {
           seed != null ? seed : System.currentTimeMillis());
       options = new ChaosOptions(voters, learners, duration, defaults.faults(), defaults.seed(),
           sessions, faultHold, quiet, defaults.electionTimeoutMs(), snapshotIntervalSecs,
-          defaults.keysPerEpoch(), defaults.epoch(), defaults.boundMs(), broken);
+          defaults.keysPerEpoch(), defaults.epoch(), defaults.boundMs(), broken, cpuLoad,
+          maxDuration != null ? maxDuration : ChaosOptions.defaultMaxDuration(duration));
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv chaos: " + e.getMessage());
       return 2;
@@ -122,9 +136,14 @@ final class ChaosCommand implements Callable<Integer> {
       Files.writeString(Path.of(json), report.toJson());
       progress.println("report written to " + json);
     }
-    if (!report.passed()) {
+    if (report.violations() > 0) {
       System.err.println("raftkv chaos: violations found; node data and logs kept in " + runDir);
       return 3;
+    }
+    if (!report.complete()) {
+      System.err.println("raftkv chaos: incomplete: " + report.incompleteReason()
+          + "; node data and logs kept in " + runDir);
+      return 4;
     }
     if (temporary) {
       raftkv.chaos.ChaosRun.deleteTree(runDir);

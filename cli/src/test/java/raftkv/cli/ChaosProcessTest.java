@@ -19,8 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code raftkv chaos} as a user runs it, on node processes behind fault proxies: the CI chaos
- * profile (every fault kind once, every checker clean), and the two broken-on-purpose switches,
- * each of which the checkers must catch: this is what shows they can fail.
+ * profiles (every fault kind once; partitions beside CPU contention of the run's own; every
+ * checker clean), and the two broken-on-purpose switches, each of which the checkers must
+ * catch: this is what shows they can fail.
+ *
+ * <p>Nothing here depends on the machine's speed: a run goes on until every requested fault
+ * kind has been injected once, and each run's {@code --max-duration} ends a run that cannot
+ * get there with exit status 4 (naming the kinds that never ran) well before the test's
+ * timeout.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ChaosProcessTest {
@@ -41,10 +47,13 @@ class ChaosProcessTest {
   }
 
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
   void aRunThroughEveryFaultKindChecksEveryLevelAndFindsNoViolationAndNoLostWrite()
       throws Exception {
     Path json = dir.resolve("report.json");
-    CliRun r = CliRun.raftkv("chaos", "--duration", "60s", "--faults", "all", "--seed", "11",
+    // The floor is short: the run lasts until all eight kinds ran, 1-3 minutes.
+    CliRun r = CliRun.raftkv("chaos", "--duration", "30s", "--max-duration", "4m",
+        "--faults", "all", "--seed", "11",
         "--fault-hold", "2s", "--quiet", "1s", "--snapshot-interval-s", "3", "--sessions", "8",
         "--dir", dir.resolve("run").toString(), "--json", json.toString());
 
@@ -69,14 +78,81 @@ class ChaosProcessTest {
         replicas.get(0).get("stateHash").asText());
     assertThat(report.get("faultEvents")).anySatisfy(e -> assertThat(e.get("note").asText())
         .isEqualTo("snapshot installed"));
+    assertThat(report.get("complete").asBoolean()).isTrue();
+    assertThat(report.get("missingFaults")).isEmpty();
+  }
+
+  /**
+   * Partitions beside busy threads of the run's own: how issue 12 found a replica that stopped
+   * receiving the log for the rest of the run (the convergence check caught it). Partitions
+   * rotate through isolated leader, isolated learner and a minority/majority split for the
+   * 20 s floor; the assertions need only one.
+   */
+  @Test
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  void partitionsBesideCpuContentionLoseNoWriteAndEveryReplicaConverges() throws Exception {
+    Path json = dir.resolve("report.json");
+    CliRun r = CliRun.raftkv("chaos", "--duration", "20s", "--max-duration", "3m",
+        "--faults", "partition", "--cpu-load", "2", "--seed", "5", "--fault-hold", "2s",
+        "--quiet", "1s", "--sessions", "8",
+        "--dir", dir.resolve("run").toString(), "--json", json.toString());
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("CPU load: 2 busy threads in a process of their own")
+        .contains("PASSED: no violation, no acknowledged write lost.");
+    JsonNode report = JSON.readTree(Files.readString(json));
+    assertThat(report.at("/config/cpuLoad").asInt()).isEqualTo(2);
+    assertThat(report.at("/cpuLoad/cpuMs").asLong()).as("CPU the load got").isPositive();
+    assertThat(report.at("/faults/partition").asLong()).isPositive();
+    assertThat(report.at("/faultTimes/partition/count").asLong())
+        .isEqualTo(report.at("/faults/partition").asLong());
+    report.get("violations").fields().forEachRemaining(e ->
+        assertThat(e.getValue().asLong()).as(e.getKey()).isZero());
+    assertThat(report.get("lostWrites").asLong()).isZero();
+    JsonNode replicas = report.get("replicas");
+    assertThat(replicas).hasSize(5);
+    assertThat(replicas).extracting(n -> n.get("appliedIndex").asLong())
+        .containsOnly(replicas.get(0).get("appliedIndex").asLong());
+    assertThat(replicas).extracting(n -> n.get("stateHash").asText()).containsOnly(
+        replicas.get(0).get("stateHash").asText());
+  }
+
+  /**
+   * Every fault holds 2 s and is followed by 1 s without one, so at most two of the four kinds
+   * can start before a 5 s ceiling, on any machine.
+   */
+  @Test
+  void aRunThatReachesItsCeilingBeforeEveryKindRanFailsWithStatus4NamingTheKindsThatDidNot()
+      throws Exception {
+    Path json = dir.resolve("report.json");
+    CliRun r = CliRun.raftkv("chaos", "--duration", "5s", "--max-duration", "5s",
+        "--faults", "kill,pause,delay,drop", "--seed", "2", "--fault-hold", "2s",
+        "--quiet", "1s", "--sessions", "2", "--learners", "0",
+        "--dir", dir.resolve("run").toString(), "--json", json.toString());
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+    assertThat(r.err()).contains("raftkv chaos: incomplete: max duration 5 s reached before"
+        + " every fault kind was injected; never injected: ");
+    assertThat(r.out()).contains("INCOMPLETE").contains("NEVER INJECTED")
+        .doesNotContain("PASSED");
+    JsonNode report = JSON.readTree(Files.readString(json));
+    assertThat(report.get("passed").asBoolean()).isFalse();
+    assertThat(report.get("complete").asBoolean()).isFalse();
+    assertThat(report.get("missingFaults").size()).isGreaterThanOrEqualTo(2);
+    report.get("missingFaults").forEach(kind -> {
+      assertThat(r.err()).contains(kind.asText());
+      assertThat(report.at("/faults/" + kind.asText()).asLong()).isZero();
+    });
+    report.get("violations").fields().forEachRemaining(e ->
+        assertThat(e.getValue().asLong()).as(e.getKey()).isZero());
   }
 
   /** A run with a broken switch, which must end with exit status 3; returns its JSON report. */
   private JsonNode brokenRun(String broken, String faults, String seed, String duration,
       String hold) throws Exception {
     Path json = dir.resolve("report.json");
-    CliRun r = CliRun.raftkv("chaos", "--duration", duration, "--faults", faults,
-        "--seed", seed, "--fault-hold", hold, "--broken", broken,
+    CliRun r = CliRun.raftkv("chaos", "--duration", duration, "--max-duration", "2m",
+        "--faults", faults, "--seed", seed, "--fault-hold", hold, "--broken", broken,
         "--dir", dir.resolve("run").toString(), "--json", json.toString());
 
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
@@ -112,6 +188,17 @@ class ChaosProcessTest {
 
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("unknown fault 'netem'").contains("kill,pause,partition");
+  }
+
+  @Test
+  void cpuLoadAndCeilingOutOfBoundsAreUsageErrorsThatNameTheLimit() {
+    CliRun tooMuch = CliRun.raftkv("chaos", "--cpu-load", "17");
+    CliRun belowFloor = CliRun.raftkv("chaos", "--duration", "30s", "--max-duration", "20s");
+
+    assertThat(tooMuch.exitCode()).isEqualTo(2);
+    assertThat(tooMuch.err()).contains("cpu load must be 0..16 busy threads, got 17");
+    assertThat(belowFloor.exitCode()).isEqualTo(2);
+    assertThat(belowFloor.err()).contains("max duration must be at least the duration (30 s)");
   }
 
   private List<ProcessHandle> nodeProcesses() {
