@@ -103,7 +103,8 @@ final class ClusterCommand {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Shows each node's process and Raft state.")
+      description = "Shows each node's process and Raft state, then the leader's view of "
+          + "replication to each other member.")
   static final class Status implements Callable<Integer> {
     @Option(names = "--dir", required = true) Path dir;
     @Mixin Output output;
@@ -113,6 +114,7 @@ final class ClusterCommand {
       ClusterFile cluster = ClusterFile.read(dir);
       Credentials credentials = Credentials.of(cluster);
       List<Map<String, Object>> rows = new ArrayList<>();
+      List<StatusResponse> answers = new ArrayList<>();
       for (ClusterFile.Node n : cluster.nodes()) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("id", n.id());
@@ -128,8 +130,16 @@ final class ClusterCommand {
         row.put("appliedIndex", status.map(StatusResponse::getAppliedIndex).orElse(0L));
         row.put("commitIndex", status.map(StatusResponse::getCommitIndex).orElse(0L));
         rows.add(row);
+        status.ifPresent(answers::add);
       }
-      output.table(Map.of("nodes", rows), rows);
+      Optional<StatusResponse> leader = ReplicationView.leader(answers);
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("nodes", rows);
+      leader.ifPresent(l -> json.put("replication", ReplicationView.json(l)));
+      output.table(json, rows);
+      if (!output.json) {
+        leader.ifPresent(l -> ReplicationView.print(l, output));
+      }
       return 0;
     }
   }

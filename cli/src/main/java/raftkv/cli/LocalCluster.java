@@ -117,9 +117,26 @@ final class LocalCluster {
     return process.pid();
   }
 
+  /**
+   * Stops every node: SIGTERM, then SIGKILL after 15 s. The leader goes last. A leader that
+   * gets SIGTERM hands leadership to a voter first; stopped all at once, it picked a voter that
+   * was itself stopping, waited for it to take over until the transfer gave up (3 s), and
+   * logged "stopping as leader without handing over: ABORTED". Stopped last, it finds no
+   * voter to hand over to, says so in one line and stops at once. (Stopping the leader first
+   * only moves the problem: its successor would then be stopped together with the rest.)
+   */
   static void stopAll(ClusterFile cluster) {
+    Optional<String> leader = currentLeader(cluster);
+    stop(cluster.nodes().stream().filter(n -> leader.map(l -> !l.equals(n.id())).orElse(true))
+        .toList());
+    stop(cluster.nodes().stream().filter(n -> leader.map(l -> l.equals(n.id())).orElse(false))
+        .toList());
+  }
+
+  /** SIGTERM to each live process, then waits for each (SIGKILL after 15 s). */
+  private static void stop(List<ClusterFile.Node> nodes) {
     List<ProcessHandle> handles = new ArrayList<>();
-    for (ClusterFile.Node n : cluster.nodes()) {
+    for (ClusterFile.Node n : nodes) {
       ProcessHandle.of(n.pid()).filter(ProcessHandle::isAlive).ifPresent(h -> {
         h.destroy();
         handles.add(h);
@@ -132,6 +149,27 @@ final class LocalCluster {
         h.destroyForcibly();
       }
     }
+  }
+
+  /**
+   * The id of the leader as the first live node that answers sees it (itself, or the leader
+   * it follows); empty when none answers or none knows a leader.
+   */
+  private static Optional<String> currentLeader(ClusterFile cluster) {
+    Credentials credentials = Credentials.of(cluster);
+    for (ClusterFile.Node n : cluster.nodes()) {
+      if (!alive(n.pid())) {
+        continue;
+      }
+      Optional<StatusResponse> status = status(n.grpcAddress(), Duration.ofSeconds(1), credentials);
+      if (status.isPresent() && status.get().getRole() == Role.LEADER) {
+        return Optional.of(status.get().getNodeId());
+      }
+      if (status.isPresent() && !status.get().getLeaderId().isEmpty()) {
+        return Optional.of(status.get().getLeaderId());
+      }
+    }
+    return Optional.empty();
   }
 
   static boolean alive(long pid) {

@@ -13,7 +13,10 @@ import raftkv.v1.StatusResponse;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = "Asks every endpoint for its state: role (LEADER, FOLLOWER, LEARNER, ...), term, "
-        + "leader, applied and commit index, and lag behind the leader (entries, ms).")
+        + "leader, applied and commit index, and lag behind the leader (entries, ms); then, "
+        + "from the leader, replication to each other member: replicating or not, the "
+        + "replicator's state, ms since it last answered, lag, and whether replication is "
+        + "degraded (a voter not replicating for over three election timeouts).")
 final class StatusCommand implements Callable<Integer> {
   @Mixin Connection connection;
   @Mixin Output output;
@@ -21,6 +24,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<Map<String, Object>> rows = new ArrayList<>();
+    List<StatusResponse> answers = new ArrayList<>();
     int reachable = 0;
     Credentials credentials = connection.credentials();
     for (String endpoint : connection.endpoints()) {
@@ -37,9 +41,17 @@ final class StatusCommand implements Callable<Integer> {
       row.put("lagEntries", status.map(StatusResponse::getLagEntries).orElse(0L));
       row.put("lagMs", status.map(StatusResponse::getLagMs).orElse(0L));
       rows.add(row);
+      status.ifPresent(answers::add);
       reachable += status.isPresent() ? 1 : 0;
     }
-    output.table(Map.of("nodes", rows), rows);
+    Optional<StatusResponse> leader = ReplicationView.leader(answers);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("nodes", rows);
+    leader.ifPresent(l -> json.put("replication", ReplicationView.json(l)));
+    output.table(json, rows);
+    if (!output.json) {
+      leader.ifPresent(l -> ReplicationView.print(l, output));
+    }
     if (reachable == 0) {
       System.err.println("raftkv: no endpoint answered");
       return 1;

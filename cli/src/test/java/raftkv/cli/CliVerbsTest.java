@@ -328,22 +328,42 @@ class CliVerbsTest {
           assertThat(leaders).hasSize(1);
           assertThat(nodes).allSatisfy(n ->
               assertThat(n.get("leaderId").asText()).isEqualTo(leaders.get(0)));
+          JsonNode replication = r.json().get("replication");
+          assertThat(replication).as("the leader's replication").isNotNull();
+          assertThat(replication.get("leaderId").asText()).isEqualTo(leaders.get(0));
+          assertThat(replication.get("degraded").asBoolean()).isFalse();
+          assertThat(elements(replication.get("replicas")))
+              .extracting(n -> n.get("peer").asText())
+              .containsExactlyInAnyOrderElementsOf(cluster.ids().stream()
+                  .filter(id -> !id.equals(leaders.get(0))).toList());
         });
   }
 
   @Test
-  void statusPrintsATableWithAHeaderAndOneRowPerNode() {
-    CliRun r = verb("status");
-
-    assertThat(r.exitCode()).as(r.toString()).isZero();
-    List<String> lines = r.out().lines().toList();
-    assertThat(lines).hasSize(4);
-    assertThat(lines.get(0)).contains("id", "endpoint", "role", "term", "leaderId",
-        "appliedIndex", "commitIndex");
-    for (String id : cluster.ids()) {
-      assertThat(lines).anySatisfy(l -> assertThat(l).startsWith(id + " ")
-          .contains(cluster.grpcAddress(id)));
-    }
+  void statusPrintsATableWithAHeaderAndOneRowPerNodeThenTheLeadersReplication() {
+    // The leader samples its replicators every 500 ms; right after start it may not have.
+    await("a status with the leader's replication").atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> {
+          CliRun r = verb("status");
+          assertThat(r.exitCode()).as(r.toString()).isZero();
+          List<String> lines = r.out().lines().toList();
+          assertThat(lines).as(r.out()).hasSize(9);
+          assertThat(lines.get(0)).contains("id", "endpoint", "role", "term", "leaderId",
+              "appliedIndex", "commitIndex");
+          for (String id : cluster.ids()) {
+            assertThat(lines.subList(1, 4)).anySatisfy(l -> assertThat(l).startsWith(id + " ")
+                .contains(cluster.grpcAddress(id)));
+          }
+          String leader = cluster.awaitLeader();
+          assertThat(lines.get(4)).isEmpty();
+          assertThat(lines.get(5)).isEqualTo("replication from leader " + leader + ": ok");
+          assertThat(lines.get(6)).contains("peer", "role", "replicating", "state", "msSinceAck",
+              "lagEntries");
+          for (String id : cluster.ids().stream().filter(i -> !i.equals(leader)).toList()) {
+            assertThat(lines.subList(7, 9)).anySatisfy(l -> assertThat(l).startsWith(id + " ")
+                .contains("voter", "true", "REPLICATING"));
+          }
+        });
   }
 
   /**

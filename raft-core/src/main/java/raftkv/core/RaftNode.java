@@ -42,6 +42,11 @@ public final class RaftNode implements AutoCloseable {
     if (System.getProperty("logback.middleware.log.disable") == null) {
       System.setProperty("logback.middleware.log.disable", "true");
     }
+    // sofa-common-tools then prints "Sofa-Middleware-Log:WARN ... is disabled" to stderr, twice
+    // per log space, bypassing SLF4J: its own diagnostics only at ERROR.
+    if (System.getProperty("sofa.middleware.log.internal.level") == null) {
+      System.setProperty("sofa.middleware.log.internal.level", "ERROR");
+    }
     registerLogStorageOptions();
   }
 
@@ -93,16 +98,18 @@ public final class RaftNode implements AutoCloseable {
   private final RaftGroupService service;
   private final RaftTransport transport;
   private final Node node;
+  private final Replicators replicators;
   private volatile boolean listedByLeader;
 
   private RaftNode(RaftNodeOptions options, KvStore store, KvStateMachine stateMachine,
-      RaftGroupService service, RaftTransport transport, Node node) {
+      RaftGroupService service, RaftTransport transport, Node node, Replicators replicators) {
     this.options = options;
     this.store = store;
     this.stateMachine = stateMachine;
     this.service = service;
     this.transport = transport;
     this.node = node;
+    this.replicators = replicators;
   }
 
   /**
@@ -183,10 +190,12 @@ public final class RaftNode implements AutoCloseable {
       throw new IllegalStateException("cannot start the Raft node on " + options.raftAddress()
           + listening(options) + ": " + e.getMessage(), e);
     }
+    Replicators replicators = new Replicators(GROUP_ID);
+    node.addReplicatorStateListener(replicators);
     LOG.info("node {} started: raft {}{} as {}, voters {}, learners {}", options.nodeId(),
         options.raftAddress(), listening(options), options.isLearner() ? "learner" : "voter",
         options.voters(), options.learners());
-    return new RaftNode(options, store, fsm, service, transport, node);
+    return new RaftNode(options, store, fsm, service, transport, node, replicators);
   }
 
   private static String listening(RaftNodeOptions options) {
@@ -477,28 +486,24 @@ public final class RaftNode implements AutoCloseable {
    * group until probing fails; only state Replicate with no consecutive errors counts.
    */
   public java.util.OptionalLong replicaLogLag(String raftAddress) {
-    if (!isLeader() || node.getNodeMetrics() == null) {
-      return java.util.OptionalLong.empty();
-    }
-    String prefix = "replicator-" + GROUP_ID + "/" + PeerId.parsePeer(raftAddress) + ".";
-    // jraft's metrics are its public API for replicator progress (NodeImpl keeps the group).
-    var gauges = node.getNodeMetrics().getMetricRegistry().getGauges();
-    var lag = gauges.get(prefix + "log-lags");
-    var state = gauges.get(prefix + "state");
-    var errors = gauges.get(prefix + "consecutive-error-times");
-    if (lag == null || state == null || errors == null
-        || !(lag.getValue() instanceof Long entries)
-        || !(state.getValue() instanceof Long stateOrdinal)
-        || stateOrdinal != REPLICATOR_STATE_REPLICATE
-        || !Long.valueOf(0).equals(errors.getValue())) {
-      return java.util.OptionalLong.empty();
-    }
-    return java.util.OptionalLong.of(Math.max(0, entries));
+    return replicator(raftAddress).filter(ReplicatorStatus::replicating)
+        .map(r -> java.util.OptionalLong.of(r.logLagEntries()))
+        .orElse(java.util.OptionalLong.empty());
   }
 
-  /** {@code Replicator.State.Replicate.ordinal()} in jraft 1.4.1 (Created, Probe, Snapshot, Replicate, Destroyed). */
-  private static final long REPLICATOR_STATE_REPLICATE =
-      com.alipay.sofa.jraft.core.Replicator.State.Replicate.ordinal();
+  /**
+   * On the leader: its replicator for the peer at this Raft address, as jraft's metrics and
+   * replicator callbacks show it. Empty on a follower, and on the leader when it has no
+   * replicator for that address (not a member, or jraft could not connect to the peer to start
+   * one). Takes the log manager's read lock briefly: call it from a timer or an admin call,
+   * never per read.
+   */
+  public java.util.Optional<ReplicatorStatus> replicator(String raftAddress) {
+    if (!isLeader() || node.getNodeMetrics() == null) {
+      return java.util.Optional.empty();
+    }
+    return replicators.status(node.getNodeMetrics().getMetricRegistry(), raftAddress);
+  }
 
   /**
    * True once this node has been in a committed configuration and the latest one it knows

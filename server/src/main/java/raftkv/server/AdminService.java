@@ -43,15 +43,17 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   private final Executor readExecutor;
   private final MembershipChanges changes;
   private final LeadershipTransfer transfer;
+  private final ReplicationHealth replication;
 
   /**
    * @param readExecutor runs digests, which scan the whole store
    * @param timer nudges joining voters
    * @param transfer hands leadership over (shared with the server's shutdown)
+   * @param replication the leader's sampled view of its peers, for Status
    */
   AdminService(ServerConfig config, RaftNode node, Members members, ReplicaProgress progress,
       Errors errors, Executor readExecutor, ScheduledExecutorService timer,
-      LeadershipTransfer transfer) {
+      LeadershipTransfer transfer, ReplicationHealth replication) {
     this.config = config;
     this.node = node;
     this.members = members;
@@ -60,6 +62,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     this.readExecutor = readExecutor;
     this.changes = new MembershipChanges(node, members, errors, timer);
     this.transfer = transfer;
+    this.replication = replication;
   }
 
   @Override
@@ -183,6 +186,11 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     if (leader != null) {
       Member m = members.member(leader);
       status.setLeaderId(m.getId()).setLeaderGrpcAddress(m.getGrpcAddress());
+    }
+    // The sampled snapshot: Status never reads jraft's replicators itself.
+    ReplicationHealth.Snapshot sampled = replication.current();
+    if (sampled.leader()) {
+      status.setReplication(sampled.toProto());
     }
     observer.onNext(status.build());
     observer.onCompleted();

@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
  * The node's plain-HTTP endpoint on {@link MetricsConfig#listenAddress}:
  * <ul>
  *   <li>{@code GET /metrics}: Prometheus text format ({@link NodeMetrics}).
- *   <li>{@code GET /health}: 200 while the process is up (liveness).
+ *   <li>{@code GET /health}: 200 while the process is up (liveness). The body also says how
+ *       replication is going on the leader ({@link ReplicationHealth}), without changing the
+ *       status code: {@code {"status":"up","replication":"ok"}}, {@code "degraded"} with a
+ *       {@code "reason"}, or {@code "n/a"} on a node that is not the leader.
  *   <li>{@code GET /ready}: 200 when {@link Readiness} says ready, else 503; the body is one
  *       line of JSON with the reason, e.g. {@code {"ready":false,"reason":"lag 7300 ms > 5000 ms"}}.
  * </ul>
@@ -44,7 +47,7 @@ final class MetricsEndpoint implements AutoCloseable {
 
   /** Binds {@code address} (port 0: an ephemeral port, see {@link #address}) and serves. */
   static MetricsEndpoint start(String nodeId, InetSocketAddress address, NodeMetrics metrics,
-      Readiness readiness) throws IOException {
+      Readiness readiness, ReplicationHealth replication) throws IOException {
     HttpServer server = HttpServer.create(address, 0);
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, r -> {
@@ -55,7 +58,7 @@ final class MetricsEndpoint implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", exchange -> {
       try {
-        serve(exchange, metrics, readiness);
+        serve(exchange, metrics, readiness, replication);
       } catch (RuntimeException e) {
         // Uncaught, it would only reset the connection: answer 500 (while the exchange is
         // still open) and log what failed.
@@ -72,8 +75,8 @@ final class MetricsEndpoint implements AutoCloseable {
     return endpoint;
   }
 
-  private static void serve(HttpExchange exchange, NodeMetrics metrics, Readiness readiness)
-      throws IOException {
+  private static void serve(HttpExchange exchange, NodeMetrics metrics, Readiness readiness,
+      ReplicationHealth replication) throws IOException {
     if (!exchange.getRequestMethod().equals("GET")
         && !exchange.getRequestMethod().equals("HEAD")) {
       respond(exchange, 405, "text/plain", "use GET\n");
@@ -81,13 +84,28 @@ final class MetricsEndpoint implements AutoCloseable {
     }
     switch (exchange.getRequestURI().getPath()) {
       case "/metrics" -> respond(exchange, 200, PROMETHEUS_TEXT, metrics.scrape());
-      case "/health" -> respond(exchange, 200, JSON, "{\"status\":\"up\"}\n");
+      case "/health" -> respond(exchange, 200, JSON, health(replication.current()) + "\n");
       case "/ready" -> {
         Readiness.Verdict verdict = readiness.check();
         respond(exchange, verdict.ready() ? 200 : 503, JSON, verdict.json() + "\n");
       }
       default -> respond(exchange, 404, "text/plain", "try /metrics, /health or /ready\n");
     }
+  }
+
+  /**
+   * Liveness with replication's state: a leader missing a voter is still alive and serving, so
+   * this never changes the status code; alert on {@code raftkv_replication_degraded}.
+   */
+  static String health(ReplicationHealth.Snapshot replication) {
+    if (!replication.leader()) {
+      return "{\"status\":\"up\",\"replication\":\"n/a\"}";
+    }
+    if (!replication.degraded()) {
+      return "{\"status\":\"up\",\"replication\":\"ok\"}";
+    }
+    return "{\"status\":\"up\",\"replication\":\"degraded\",\"reason\":\""
+        + Readiness.Verdict.escape(replication.degradedReason()) + "\"}";
   }
 
   private static void respond(HttpExchange exchange, int code, String type, String body)

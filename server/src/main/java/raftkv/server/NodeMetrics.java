@@ -4,6 +4,8 @@ import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -49,6 +51,14 @@ import raftkv.reads.ReplicaProgress;
  *   <li>{@code raftkv_raft_leader_changes_total}: times this node learned of a new leader
  *       (itself or another).
  *   <li>{@code raftkv_apply_batch_entries} (histogram): log entries per RocksDB write batch.
+ *   <li>On the leader, per other member ({@link ReplicationHealth}, sampled every 500 ms),
+ *       tagged {@code peer} (the member's id) and {@code role} ({@code voter} or
+ *       {@code learner}): {@code raftkv_peer_replicating} (1 while the leader's replicator for
+ *       it is replicating the log normally, else 0, including when there is no replicator) and
+ *       {@code raftkv_peer_ack_age_seconds} (since it last answered the leader). Absent on
+ *       other nodes.
+ *   <li>{@code raftkv_replication_degraded}: 1 on the leader while some voter has not been
+ *       replicating for more than three election timeouts, else 0 (and 0 on other nodes).
  *   <li>{@code raftkv_rocksdb_sst_files_size_bytes} and
  *       {@code raftkv_rocksdb_live_data_size_bytes}, {@code raftkv_rocksdb_memtables_size_bytes}:
  *       RocksDB's {@code total-sst-files-size}, {@code estimate-live-data-size} and
@@ -77,13 +87,27 @@ final class NodeMetrics implements AutoCloseable {
   private final JvmGcMetrics gc;
   private final ReadMetrics reads;
   private final GrpcMetricsInterceptor interceptor;
+  private final MultiGauge peerReplicating;
+  private final MultiGauge peerAckAge;
+  /** The peers (raft address, id, role) the per-peer rows were registered for. */
+  private volatile java.util.List<java.util.List<String>> peerRows = java.util.List.of();
 
-  NodeMetrics(String nodeId, RaftNode node, ReplicaProgress progress) {
+  NodeMetrics(String nodeId, RaftNode node, ReplicaProgress progress,
+      ReplicationHealth replication) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("node", nodeId);
     reads = new ReadMetrics(registry);
     interceptor = new GrpcMetricsInterceptor(registry);
     bindRaft(node, progress);
+    peerReplicating = MultiGauge.builder("raftkv.peer.replicating")
+        .description("On the leader: 1 while its replicator for the peer replicates the log "
+            + "normally, else 0").register(registry);
+    peerAckAge = MultiGauge.builder("raftkv.peer.ack.age").baseUnit("seconds")
+        .description("On the leader: time since the peer last answered it").register(registry);
+    Gauge.builder("raftkv.replication.degraded", replication, r -> r.current().degraded() ? 1 : 0)
+        .description("1 on the leader while a voter has not been replicating for more than "
+            + "three election timeouts").register(registry);
+    replication.addListener(snapshot -> updatePeerRows(replication, snapshot));
     bindStore(node.store());
     new JvmMemoryMetrics().bindTo(registry);
     gc = new JvmGcMetrics();
@@ -136,6 +160,28 @@ final class NodeMetrics implements AutoCloseable {
         batches.record(entries);
       }
     });
+  }
+
+  /**
+   * Re-registers the per-peer rows when the set of peers changes (leadership or membership);
+   * the rows read each value from the latest snapshot at scrape time.
+   */
+  private void updatePeerRows(ReplicationHealth replication, ReplicationHealth.Snapshot snapshot) {
+    java.util.List<java.util.List<String>> rows = snapshot.peers().stream()
+        .map(p -> java.util.List.of(p.member().getRaftAddress(), p.member().getId(), p.role()))
+        .toList();
+    if (rows.equals(peerRows)) {
+      return;
+    }
+    peerRows = rows;
+    peerReplicating.register(rows.stream().map(r -> MultiGauge.Row.of(
+        Tags.of("peer", r.get(1), "role", r.get(2)), replication,
+        h -> h.current().peer(r.get(0)).map(p -> p.replicating() ? 1.0 : 0.0)
+            .orElse(Double.NaN))).toList(), true);
+    peerAckAge.register(rows.stream().map(r -> MultiGauge.Row.of(
+        Tags.of("peer", r.get(1), "role", r.get(2)), replication,
+        h -> h.current().peer(r.get(0)).map(p -> p.msSinceAck() / 1000.0)
+            .orElse(Double.NaN))).toList(), true);
   }
 
   private void bindStore(KvStore store) {

@@ -46,6 +46,8 @@ public final class RaftkvServer implements AutoCloseable {
   private static final long FRESHNESS_SAMPLE_MS = 50;
   /** How often the gRPC health status is re-evaluated from readiness. */
   private static final long HEALTH_REFRESH_MS = 500;
+  /** How often the leader samples its replicators (ReplicationHealth). */
+  private static final long REPLICATION_SAMPLE_MS = 500;
 
   private final ServerConfig config;
   private final RaftNode node;
@@ -58,11 +60,13 @@ public final class RaftkvServer implements AutoCloseable {
   private final MetricsEndpoint metricsEndpoint; // null: off
   private final LeadershipTransfer transfer;
   private final Members members;
+  /** Held here: metrics read it through weak references (Micrometer gauges). */
+  private final ReplicationHealth replication;
 
   private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor,
       ScheduledExecutorService timer, ReplicaProgress progress, GrpcHealth health,
       NodeMetrics metrics, MetricsEndpoint metricsEndpoint, LeadershipTransfer transfer,
-      Members members) {
+      Members members, ReplicationHealth replication) {
     this.config = config;
     this.node = node;
     this.grpc = grpc;
@@ -74,6 +78,7 @@ public final class RaftkvServer implements AutoCloseable {
     this.metricsEndpoint = metricsEndpoint;
     this.transfer = transfer;
     this.members = members;
+    this.replication = replication;
   }
 
   /**
@@ -112,13 +117,20 @@ public final class RaftkvServer implements AutoCloseable {
       }
     });
     Errors errors = new Errors(node, members, config.nodeId(), progress);
+    java.util.function.LongSupplier monotonicMs =
+        () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    ReplicationHealth replication = new ReplicationHealth(ReplicationHealth.Source.of(node),
+        members, monotonicMs, ReplicationHealth.degradedAfterMs(config.electionTimeoutMs()));
+    replication.addListener(new PeerHealthLog(monotonicMs, config.electionTimeoutMs()));
     // Only with an endpoint to read them: without one, requests pay nothing for metrics.
     NodeMetrics metrics = config.metrics().enabled()
-        ? new NodeMetrics(config.nodeId(), node, progress) : null;
+        ? new NodeMetrics(config.nodeId(), node, progress, replication) : null;
     ReadPath reads = new ReadPath(node, progress, readExecutor, broken,
         metrics == null ? raftkv.reads.ReadObserver.NONE : metrics.readObserver());
     Readiness readiness = new Readiness(node, progress, config.metrics().readyMaxLagMs());
     GrpcHealth health = new GrpcHealth(readiness, timer, HEALTH_REFRESH_MS);
+    timer.scheduleWithFixedDelay(replication::refresh, REPLICATION_SAMPLE_MS,
+        REPLICATION_SAMPLE_MS, TimeUnit.MILLISECONDS);
     InetSocketAddress address = socketAddress(config.self().grpcAddress());
     Limits limits = config.limits();
     TransportLimits transport = config.transport();
@@ -127,7 +139,8 @@ public final class RaftkvServer implements AutoCloseable {
     io.grpc.BindableService kv =
         new KvService(config.nodeId(), node, reads, limits, errors, config.clusterId());
     io.grpc.BindableService admin =
-        new AdminService(config, node, members, progress, errors, readExecutor, timer, transfer);
+        new AdminService(config, node, members, progress, errors, readExecutor, timer, transfer,
+            replication);
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     if (ssl != null) {
       builder.sslContext(ssl);
@@ -170,7 +183,7 @@ public final class RaftkvServer implements AutoCloseable {
       if (metrics != null) {
         serving = "metrics on " + config.metrics().listenAddress();
         endpoint = MetricsEndpoint.start(config.nodeId(),
-            socketAddress(config.metrics().listenAddress()), metrics, readiness);
+            socketAddress(config.metrics().listenAddress()), metrics, readiness, replication);
       }
     } catch (IOException | RuntimeException e) {
       grpc.shutdownNow();
@@ -190,7 +203,7 @@ public final class RaftkvServer implements AutoCloseable {
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
     logSecurity(config, auth);
     return new RaftkvServer(config, node, grpc, readExecutor, timer, progress, health, metrics,
-        endpoint, transfer, members);
+        endpoint, transfer, members, replication);
   }
 
   /**
@@ -281,7 +294,9 @@ public final class RaftkvServer implements AutoCloseable {
       java.util.Optional<String> target = lags.entrySet().stream()
           .min(java.util.Map.Entry.comparingByValue()).map(java.util.Map.Entry::getKey);
       if (target.isEmpty()) {
-        LOG.warn("node {} stopping as leader without handing over: no voter is replicating",
+        // A single voter, or every other voter down (then the peer log already said so), or
+        // the rest of a local cluster stopped first: nobody to hand over to, nothing to warn of.
+        LOG.info("node {} stopping as leader; no other voter is replicating to hand over to",
             config.nodeId());
         return;
       }

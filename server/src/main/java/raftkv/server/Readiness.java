@@ -20,8 +20,9 @@ final class Readiness {
       return "{\"ready\":" + ready + ",\"reason\":\"" + escape(reason) + "\"}";
     }
 
-    private static String escape(String s) {
-      return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    /** A JSON string's content: quotes and backslashes escaped, control characters as spaces. */
+    static String escape(String s) {
+      return s.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("\\p{Cntrl}", " ");
     }
   }
 
