@@ -157,8 +157,10 @@ public final class RaftkvServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(false)
         // Finds clients that vanished without closing (a crashed host, a dropped NAT entry).
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
-        .addService(kv)
-        .addService(admin)
+        // Bytes that are not a valid request get INVALID_ARGUMENT naming what did not parse,
+        // not grpc-java's bare UNKNOWN.
+        .addService(UnparseableRequests.refuseWithInvalidArgument(kv.bindService()))
+        .addService(UnparseableRequests.refuseWithInvalidArgument(admin.bindService()))
         // Health and reflection are for probes and tools (grpcurl): never behind auth.
         .addService(health.service())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -5,8 +5,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -110,7 +120,40 @@ class BadInputTest {
             "an EXISTS compare takes EQUAL or NOT_EQUAL"),
         bad("empty txn op", kv -> kv.txn(TxnRequest.newBuilder()
                 .addSuccess(RequestOp.getDefaultInstance()).build()),
-            "success[0]: the op is empty"));
+            "success[0]: the op is empty"),
+        bad("writing txn without write_id", kv -> kv.txn(TxnRequest.newBuilder()
+                .addSuccess(putOp(bytes(1), bytes(2))).build()),
+            "write_id is required when a transaction writes"),
+        bad("txn writing only in its failure branch, write_id without client_id", kv -> kv.txn(
+                TxnRequest.newBuilder().setWriteId(WriteId.getDefaultInstance())
+                    .addCompares(Compare.newBuilder().setKey(bytes(1))
+                        .setTarget(Compare.Target.EXISTS).setOp(Compare.Operator.EQUAL))
+                    .addSuccess(getOp(bytes(1)))
+                    .addFailure(RequestOp.newBuilder().setDelete(
+                        RequestOp.Delete.newBuilder().setKey(bytes(1)))).build()),
+            "write_id is required when a transaction writes"),
+        bad("wait_budget_ms of 2^31 (uint32 read as a negative int)", kv -> kv.get(
+                GetRequest.newBuilder().setKey(bytes(1)).setRead(ReadOptions.newBuilder()
+                    .setConsistency(Consistency.SESSION).setWaitBudgetMs((int) (1L << 31)))
+                    .build()),
+            "wait_budget_ms 2147483648 is over the limit of 60000 ms"),
+        bad("wait_budget_ms of 2^32 - 1", kv -> kv.range(RangeRequest.newBuilder()
+                .setRead(ReadOptions.newBuilder().setWaitBudgetMs(-1)).build()),
+            "wait_budget_ms 4294967295 is over the limit of 60000 ms"),
+        bad("max_lag_entries of 2^63 (uint64 read as a negative long)", kv -> kv.get(
+                GetRequest.newBuilder().setKey(bytes(1)).setRead(ReadOptions.newBuilder()
+                    .setConsistency(Consistency.BOUNDED_STALENESS)
+                    .setMaxLagEntries(Long.MIN_VALUE)).build()),
+            "max_lag_entries 9223372036854775808 is out of range; the limit is "
+                + Long.MAX_VALUE),
+        bad("max_lag_ms of 2^64 - 1", kv -> kv.txn(TxnRequest.newBuilder()
+                .addSuccess(getOp(bytes(1))).setRead(ReadOptions.newBuilder()
+                    .setConsistency(Consistency.BOUNDED_STALENESS).setMaxLagMs(-1)).build()),
+            "max_lag_ms 18446744073709551615 is out of range"),
+        bad("acked_below of 2^63 above sequence 5 (compared unsigned)", kv -> kv.put(
+                put(bytes(1), bytes(1)).toBuilder().setWriteId(WriteId.newBuilder()
+                    .setClientId("c").setSequence(5).setAckedBelow(Long.MIN_VALUE)).build()),
+            "write_id.acked_below (9223372036854775808) must be <= write_id.sequence (5)"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -139,6 +182,101 @@ class BadInputTest {
     assertThat(refused.getStatus().getDescription()).contains("key is empty");
   }
 
+  static Stream<Arguments> unparseableRequests() {
+    byte[] notUtf8 = {(byte) 0xff, (byte) 0xfe, 'x'};
+    return Stream.of(
+        Arguments.of("truncated field", "raftkv.v1.KV/Put", new byte[] {0x0a, 0x05, 'a'},
+            "the request could not be parsed as raftkv.v1.PutRequest (While parsing a protocol "
+                + "message, the input ended unexpectedly in the middle of a field."),
+        Arguments.of("tag zero", "raftkv.v1.KV/Get", new byte[] {0x00},
+            "could not be parsed as raftkv.v1.GetRequest (Protocol message contained an invalid "
+                + "tag (zero)."),
+        Arguments.of("session_token not UTF-8", "raftkv.v1.KV/Get",
+            concat(field(1, "k".getBytes()), field(2, concat(new byte[] {0x08, 0x02},
+                field(2, notUtf8)))),
+            "read.session_token is not valid UTF-8 (string fields must be UTF-8): the request "
+                + "could not be parsed as raftkv.v1.GetRequest; nothing was done"),
+        Arguments.of("client_id not UTF-8", "raftkv.v1.KV/Put",
+            concat(field(1, "k".getBytes()), field(3, concat(field(1, notUtf8),
+                new byte[] {0x10, 0x01}))),
+            "write_id.client_id is not valid UTF-8"),
+        Arguments.of("continuation not UTF-8", "raftkv.v1.KV/Range", field(5, notUtf8),
+            "continuation is not valid UTF-8"),
+        Arguments.of("txn: read.session_token not UTF-8 after two compares",
+            "raftkv.v1.KV/Txn", concat(field(1, field(1, "a".getBytes())),
+                field(1, field(1, "b".getBytes())), field(5, field(2, notUtf8))),
+            "read.session_token is not valid UTF-8"),
+        Arguments.of("admin: id not UTF-8", "raftkv.v1.Admin/RemoveVoter", field(1, notUtf8),
+            "id is not valid UTF-8 (string fields must be UTF-8): the request could not be "
+                + "parsed as raftkv.v1.RemoveVoterRequest"),
+        Arguments.of("admin: learner.raft_address not UTF-8", "raftkv.v1.Admin/AddLearner",
+            field(1, concat(field(1, "l9".getBytes()), field(2, notUtf8))),
+            "learner.raft_address is not valid UTF-8"));
+  }
+
+  /**
+   * As a client that speaks raw gRPC would send them: bytes that are not a valid message get
+   * INVALID_ARGUMENT saying what did not parse (grpc-java alone answers UNKNOWN), nothing is
+   * written, and the connection goes on serving.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unparseableRequests")
+  void bytesThatAreNotAValidRequestAreRefusedSayingWhatDidNotParse(String what, String method,
+      byte[] request, String message) {
+    IndexedRead<String> before = cluster.stateHash(leader);
+    ManagedChannel channel = stubs.channel(cluster.grpcAddress(leader));
+
+    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+        () -> rawCall(channel, method, request));
+
+    assertThat(refused).as(what).isNotNull();
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(refused.getStatus().getDescription()).contains(message);
+    assertThat(cluster.stateHash(leader)).as("state and applied index after refusal")
+        .isEqualTo(before);
+    byte[] status = rawCall(channel, "raftkv.v1.Admin/Status", new byte[0]);
+    assertThat(status).as("the same connection still serves").isNotEmpty();
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> RAW =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
+  static byte[] rawCall(Channel channel, String fullMethodName, byte[] request) {
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(fullMethodName)
+        .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+    return ClientCalls.blockingUnaryCall(channel, method,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
+  }
+
+  /** A length-delimited field: tag, length (one byte: short values only), bytes. */
+  static byte[] field(int number, byte[] value) {
+    assertThat(value.length).isLessThan(128);
+    return concat(new byte[] {(byte) (number << 3 | 2), (byte) value.length}, value);
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
+  }
+
   static Arguments bad(String what, Function<KVGrpc.KVBlockingStub, Object> call, String message) {
     return Arguments.of(what, call, message);
   }
@@ -149,6 +287,10 @@ class BadInputTest {
 
   static PutRequest put(ByteString key, ByteString value) {
     return PutRequest.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  static RequestOp getOp(ByteString key) {
+    return RequestOp.newBuilder().setGet(RequestOp.Get.newBuilder().setKey(key)).build();
   }
 
   static RequestOp putOp(ByteString key, ByteString value) {
