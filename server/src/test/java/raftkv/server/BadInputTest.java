@@ -8,10 +8,12 @@ import com.google.protobuf.UnknownFieldSet;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,6 +33,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import raftkv.core.IndexedRead;
 import raftkv.testkit.MiniCluster;
+import raftkv.v1.AdminGrpc;
 import raftkv.v1.Compare;
 import raftkv.v1.Consistency;
 import raftkv.v1.DeleteRequest;
@@ -40,6 +43,7 @@ import raftkv.v1.PutRequest;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.ReadOptions;
 import raftkv.v1.RequestOp;
+import raftkv.v1.StatusRequest;
 import raftkv.v1.TxnRequest;
 import raftkv.v1.WriteId;
 
@@ -180,6 +184,31 @@ class BadInputTest {
             .setRead(ReadOptions.newBuilder().setConsistency(Consistency.EVENTUAL)).build()));
     assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(refused.getStatus().getDescription()).contains("key is empty");
+  }
+
+  /**
+   * Headers over max-inbound-metadata-bytes (16 KiB by default) get a status naming the limit;
+   * the transport alone answered a bare HTTP 431 or closed the connection ("Socket closed").
+   */
+  @Test
+  void metadataOverTheLimitIsRefusedNamingTheLimitAndTheConnectionStaysUp() {
+    ManagedChannel channel = stubs.channel(cluster.grpcAddress(leader));
+    Metadata big = new Metadata();
+    big.put(Metadata.Key.of("x-padding", Metadata.ASCII_STRING_MARSHALLER), "a".repeat(20_000));
+    IndexedRead<String> before = cluster.stateHash(leader);
+
+    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+        () -> KVGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(big))
+            .withDeadlineAfter(10, TimeUnit.SECONDS).put(put(bytes(3), bytes(3))));
+
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(refused.getStatus().getDescription()).startsWith("request metadata (headers) is 2")
+        .contains("bytes; the limit is 16384 bytes (max-inbound-metadata-bytes");
+    assertThat(cluster.stateHash(leader)).isEqualTo(before);
+    assertThat(AdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .status(StatusRequest.getDefaultInstance()).getNodeId())
+        .as("the same connection still serves").isEqualTo(leader);
   }
 
   static Stream<Arguments> unparseableRequests() {
