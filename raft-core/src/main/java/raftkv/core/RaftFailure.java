@@ -56,8 +56,7 @@ public final class RaftFailure extends RuntimeException {
       return new RaftFailure(Kind.UNAVAILABLE, LEADER_UNREACHABLE, detail);
     }
     return switch (error) {
-      case EBUSY -> new RaftFailure(Kind.BUSY, "the leader is busy (its apply queue is full, or "
-          + "a membership or leadership change is under way)", detail);
+      case EBUSY -> new RaftFailure(Kind.BUSY, busy(status.getErrorMsg()), detail);
       case EPERM, ENEWLEADER, ELEADERREMOVED, ELEADERCONFLICT, ETRANSFERLEADERSHIP ->
           new RaftFailure(Kind.NOT_LEADER, "this node is not the leader, or stopped leading "
               + "before the request completed", detail);
@@ -75,6 +74,27 @@ public final class RaftFailure extends RuntimeException {
       // the configuration, which is what the operator needs.
       default -> new RaftFailure(Kind.UNAVAILABLE, "the Raft group refused: " + detail, detail);
     };
+  }
+
+  /** What jraft's EBUSY texts (1.4.1) mean to a client. */
+  private static String busy(String jraft) {
+    String text = jraft == null ? "" : jraft;
+    if (text.contains("too many tasks") || text.contains("log manager is busy")) {
+      return "the leader's apply queue is full";
+    }
+    if (text.contains("too many read-index requests")) {
+      return "this node's queue of linearizable reads is full";
+    }
+    if (text.contains("transferring leadership")) {
+      return "leadership is being handed to another node";
+    }
+    if (text.contains("configuration")) {
+      return "another membership change is under way";
+    }
+    if (text.contains("snapshot")) {
+      return "this node is saving, loading or installing a snapshot";
+    }
+    return "the node is busy";
   }
 
   private static final String LEADER_UNREACHABLE = "the leader could not be reached or did not "

@@ -123,11 +123,12 @@ final class RequestValidator {
         break;
       default:
         throw new InvalidRequest(where + ": target must be VALUE, VERSION or EXISTS, got "
-            + c.getTarget());
+            + (c.getTarget() == Compare.Target.UNRECOGNIZED ? c.getTargetValue() : c.getTarget()));
     }
     if (c.getOp() == Compare.Operator.OPERATOR_UNSPECIFIED
         || c.getOp() == Compare.Operator.UNRECOGNIZED) {
-      throw new InvalidRequest(where + ": op must be EQUAL, NOT_EQUAL, GREATER or LESS");
+      throw new InvalidRequest(where + ": op must be EQUAL, NOT_EQUAL, GREATER or LESS, got "
+          + (c.getOp() == Compare.Operator.UNRECOGNIZED ? c.getOpValue() : c.getOp()));
     }
   }
 
@@ -266,6 +267,11 @@ final class RequestValidator {
       throw new InvalidRequest("request is " + size + " bytes; the limit is "
           + limits.maxRequestBytes() + " bytes");
     }
+    requireKnownFields(req);
+  }
+
+  /** Refuses a message carrying a field this server does not know (see {@link #unknownField}). */
+  static void requireKnownFields(Message req) {
     String unknown = unknownField(req, "");
     if (unknown != null) {
       throw new InvalidRequest("request has a field this server does not know or with the "

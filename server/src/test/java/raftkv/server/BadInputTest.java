@@ -33,17 +33,24 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import raftkv.core.IndexedRead;
 import raftkv.testkit.MiniCluster;
+import raftkv.v1.AddLearnerRequest;
+import raftkv.v1.AddVoterRequest;
 import raftkv.v1.AdminGrpc;
 import raftkv.v1.Compare;
 import raftkv.v1.Consistency;
 import raftkv.v1.DeleteRequest;
 import raftkv.v1.GetRequest;
 import raftkv.v1.KVGrpc;
+import raftkv.v1.Member;
+import raftkv.v1.PromoteLearnerRequest;
 import raftkv.v1.PutRequest;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.ReadOptions;
+import raftkv.v1.RemoveLearnerRequest;
+import raftkv.v1.RemoveVoterRequest;
 import raftkv.v1.RequestOp;
 import raftkv.v1.StatusRequest;
+import raftkv.v1.TransferLeadershipRequest;
 import raftkv.v1.TxnRequest;
 import raftkv.v1.WriteId;
 
@@ -184,6 +191,60 @@ class BadInputTest {
             .setRead(ReadOptions.newBuilder().setConsistency(Consistency.EVENTUAL)).build()));
     assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(refused.getStatus().getDescription()).contains("key is empty");
+  }
+
+  static Stream<Arguments> badAdminRequests() {
+    Member good = Member.newBuilder().setId("l9").setRaftAddress("127.0.0.1:7999")
+        .setGrpcAddress("127.0.0.1:9999").build();
+    return Stream.of(
+        badAdmin("remove a voter with an empty id", admin -> admin.removeVoter(
+                RemoveVoterRequest.getDefaultInstance()),
+            "id must be 1..64 characters of A-Z a-z 0-9 _ . -, got ''"),
+        badAdmin("a 10,000-character id, repeated back only in part", admin -> admin
+                .transferLeadership(TransferLeadershipRequest.newBuilder()
+                    .setId("n".repeat(10_000)).build()),
+            "id must be 1..64 characters of A-Z a-z 0-9 _ . -, got '" + "n".repeat(77) + "...'"),
+        badAdmin("promote an id with a space", admin -> admin.promoteLearner(
+                PromoteLearnerRequest.newBuilder().setId("l 1").build()),
+            "id must be 1..64 characters"),
+        badAdmin("remove a learner with an id over 64 characters", admin -> admin.removeLearner(
+                RemoveLearnerRequest.newBuilder().setId("l".repeat(65)).build()),
+            "id must be 1..64 characters"),
+        badAdmin("add a learner with a 300-character host", admin -> admin.addLearner(
+                AddLearnerRequest.newBuilder().setLearner(good.toBuilder()
+                    .setRaftAddress("h".repeat(300) + ":7001")).build()),
+            "learner.raft_address must be host:port (a host of 1..253 characters"),
+        badAdmin("add a voter with port 0", admin -> admin.addVoter(AddVoterRequest.newBuilder()
+                .setVoter(good.toBuilder().setGrpcAddress("127.0.0.1:0")).build()),
+            "voter.grpc_address must be host:port"),
+        badAdmin("add a learner with no learner", admin -> admin.addLearner(
+                AddLearnerRequest.getDefaultInstance()),
+            "learner.id must be 1..64 characters"),
+        badAdmin("status with a field this server does not know", admin -> admin.status(
+                StatusRequest.newBuilder().setUnknownFields(UnknownFieldSet.newBuilder()
+                    .addField(7, UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+                    .build()).build()),
+            "field this server does not know or with the wrong wire type: #7"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badAdminRequests")
+  void badAdminRequestsAreRefusedNamingTheFieldAndChangeNothing(String what,
+      Function<AdminGrpc.AdminBlockingStub, Object> call, String message) {
+    IndexedRead<String> before = cluster.stateHash(leader);
+
+    StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+        () -> call.apply(stubs.admin(cluster.grpcAddress(leader))));
+
+    assertThat(refused).as(what).isNotNull();
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(refused.getStatus().getDescription()).contains(message).hasSizeLessThan(400);
+    assertThat(cluster.stateHash(leader)).isEqualTo(before);
+  }
+
+  static Arguments badAdmin(String what, Function<AdminGrpc.AdminBlockingStub, Object> call,
+      String message) {
+    return Arguments.of(what, call, message);
   }
 
   /**
