@@ -18,8 +18,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +44,7 @@ class RaftLinkTuningTest {
       RaftLinkTuning.MAX_BODY_BYTES + RaftLinkTuning.MAX_COMMAND_BYTES;
 
   private ServerSocket stalledPeer;
-  private final List<Socket> accepted = new ArrayList<>();
+  private final Queue<Socket> accepted = new ConcurrentLinkedQueue<>();
   private RpcClient client;
   private Endpoint peer;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos;
 import com.google.protobuf.UnknownFieldSet;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -13,13 +14,20 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -183,6 +191,16 @@ class BadInputTest {
         .isEqualTo(before);
   }
 
+  /** kv.proto: write_id is optional on Put and Delete (required only on a writing Txn). */
+  @Test
+  void aPutAndADeleteWithoutAWriteIdAreApplied() {
+    KVGrpc.KVBlockingStub kv = stubs.kv(cluster.grpcAddress(leader));
+    ByteString key = ByteString.copyFromUtf8("no-write-id");
+
+    assertThat(kv.put(put(key, bytes(3))).getIndex()).isPositive();
+    assertThat(kv.delete(DeleteRequest.newBuilder().setKey(key).build()).getDeleted()).isTrue();
+  }
+
   @Test
   void aRefusedRequestOnAFollowerIsRefusedThereToo() {
     String follower = cluster.followers().get(0);
@@ -326,6 +344,42 @@ class BadInputTest {
         .isEqualTo(before);
     byte[] status = rawCall(channel, "raftkv.v1.Admin/Status", new byte[0]);
     assertThat(status).as("the same connection still serves").isNotEmpty();
+  }
+
+  /** Re-registering the services for the above keeps what grpcurl needs: their schema. */
+  @Test
+  void reflectionStillDescribesTheKvAndAdminServices() throws Exception {
+    ManagedChannel channel = stubs.channel(cluster.grpcAddress(leader));
+    for (String service : new String[] {"raftkv.v1.KV", "raftkv.v1.Admin"}) {
+      CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+      StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .serverReflectionInfo(new StreamObserver<>() {
+            @Override
+            public void onNext(ServerReflectionResponse response) {
+              answer.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      requests.onNext(ServerReflectionRequest.newBuilder().setFileContainingSymbol(service)
+          .build());
+      ServerReflectionResponse response = answer.get(10, TimeUnit.SECONDS);
+      requests.onCompleted();
+
+      List<String> services = new ArrayList<>();
+      for (ByteString file : response.getFileDescriptorResponse().getFileDescriptorProtoList()) {
+        DescriptorProtos.FileDescriptorProto proto = DescriptorProtos.FileDescriptorProto.parseFrom(file);
+        proto.getServiceList().forEach(s -> services.add(proto.getPackage() + "." + s.getName()));
+      }
+      assertThat(services).as("services described for %s", service).contains(service);
+    }
   }
 
   private static final MethodDescriptor.Marshaller<byte[]> RAW =
