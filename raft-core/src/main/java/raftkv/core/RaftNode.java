@@ -89,6 +89,13 @@ public final class RaftNode implements AutoCloseable {
   /** Write-ahead log kept by jraft's RocksDB log before it flushes every family. */
   static final long LOG_MAX_TOTAL_WAL_BYTES = 4 * LOG_WRITE_BUFFER_BYTES;
 
+  /**
+   * The largest command a node may propose, in bytes: replication is sized for it (see
+   * {@link RaftLinkTuning}), so a server's request limit must leave room for the command's
+   * own fields below it.
+   */
+  public static final int MAX_COMMAND_BYTES = RaftLinkTuning.MAX_COMMAND_BYTES;
+
   /** All raftkv nodes form one group. */
   static final String GROUP_ID = "raftkv";
 
@@ -157,6 +164,8 @@ public final class RaftNode implements AutoCloseable {
     raftOptions.setSync(true);
     // Term and vote must survive power loss, or a node may vote twice in one term.
     raftOptions.setSyncMeta(true);
+    // A command at the API's limit must replicate like a small one (see RaftLinkTuning).
+    RaftLinkTuning.apply(raftOptions);
     nodeOptions.setRaftOptions(raftOptions);
 
     PeerId self = PeerId.parsePeer(options.raftAddress());

@@ -68,12 +68,18 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void addVoter(AddVoterRequest request, StreamObserver<MembershipResponse> observer) {
     UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.member(request, "voter", request.getVoter()))) {
+      return;
+    }
     changes.addVoter(request.getVoter()).whenComplete(call::complete);
   }
 
   @Override
   public void removeVoter(RemoveVoterRequest request, StreamObserver<MembershipResponse> observer) {
     UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.id(request, "id", request.getId()))) {
+      return;
+    }
     changes.removeVoter(request.getId()).whenComplete(call::complete);
   }
 
@@ -81,6 +87,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void promoteLearner(PromoteLearnerRequest request,
       StreamObserver<MembershipResponse> observer) {
     UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.id(request, "id", request.getId()))) {
+      return;
+    }
     changes.promoteLearner(request.getId(), request.getMaxLagEntries())
         .whenComplete(call::complete);
   }
@@ -89,12 +98,18 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void transferLeadership(TransferLeadershipRequest request,
       StreamObserver<TransferLeadershipResponse> observer) {
     UnaryCall<TransferLeadershipResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.id(request, "id", request.getId()))) {
+      return;
+    }
     transfer.transferTo(request.getId(), request.getMaxLagEntries()).whenComplete(call::complete);
   }
 
   @Override
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
     UnaryCall<SnapshotResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.request(request))) {
+      return;
+    }
     node.snapshot().thenApply(done -> SnapshotResponse.newBuilder().setNodeId(config.nodeId())
         .setAppliedIndex(node.appliedIndex()).build()).whenComplete(call::complete);
   }
@@ -102,6 +117,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void digest(DigestRequest request, StreamObserver<DigestResponse> observer) {
     UnaryCall<DigestResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.request(request))) {
+      return;
+    }
     CompletableFuture.supplyAsync(() -> {
       try {
         StateDigest digest = node.digest();
@@ -118,6 +136,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   public void addLearner(AddLearnerRequest request, StreamObserver<MembershipResponse> observer) {
     UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
     Member learner = request.getLearner();
+    if (!valid(call, () -> AdminRequestValidator.member(request, "learner", learner))) {
+      return;
+    }
     try {
       PeerSpec spec = PeerSpec.parse(learner.getId() + "=" + learner.getRaftAddress() + "/"
           + learner.getGrpcAddress() + "/learner");
@@ -150,6 +171,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void removeLearner(RemoveLearnerRequest request, StreamObserver<MembershipResponse> observer) {
     UnaryCall<MembershipResponse> call = new UnaryCall<>(observer, errors);
+    if (!valid(call, () -> AdminRequestValidator.id(request, "id", request.getId()))) {
+      return;
+    }
     if (!node.isLeader()) {
       call.fail(errors.notLeader("membership changes go to the leader"));
       return;
@@ -169,6 +193,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+    if (!valid(new UnaryCall<>(observer, errors), () -> AdminRequestValidator.request(request))) {
+      return;
+    }
     StatusResponse.Builder status = StatusResponse.newBuilder()
         .setNodeId(config.nodeId())
         .setRole(role())
@@ -194,6 +221,16 @@ final class AdminService extends AdminGrpc.AdminImplBase {
     }
     observer.onNext(status.build());
     observer.onCompleted();
+  }
+
+  private static boolean valid(UnaryCall<?> call, Runnable validation) {
+    try {
+      validation.run();
+      return true;
+    } catch (InvalidRequest e) {
+      call.fail(e);
+      return false;
+    }
   }
 
   private Role role() {

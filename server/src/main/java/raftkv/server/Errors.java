@@ -8,6 +8,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.rocksdb.RocksDBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import raftkv.core.RaftFailure;
 import raftkv.core.RaftNode;
 import raftkv.reads.RemovedFromCluster;
@@ -25,7 +27,8 @@ import raftkv.v1.NotLeader;
  *       outcome may be unknown; retrying with the same write id is safe.
  *   <li>UNAVAILABLE without the detail: this node cannot serve now (stopping, no leader, or
  *       removed from the configuration); try another.
- *   <li>RESOURCE_EXHAUSTED: the leader's apply queue is full; back off and retry.
+ *   <li>RESOURCE_EXHAUSTED: the leader's apply queue is full, or it is changing membership or
+ *       leadership; back off and retry.
  *   <li>FAILED_PRECONDITION with a {@link raftkv.v1.ReplicaLagging} detail: this replica
  *       is behind what the read needs (applied, needed index and lag inside); try another
  *       replica or the leader.
@@ -36,6 +39,7 @@ import raftkv.v1.NotLeader;
  * Thread-safe.
  */
 final class Errors {
+  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
   private final RaftNode node;
   private final Members members;
   private final String nodeId;
@@ -69,12 +73,15 @@ final class Errors {
       return replicaLagging(lagging);
     }
     if (cause instanceof RaftFailure raft) {
+      // The client gets words it can act on; jraft's own text (internal class names, Bolt's
+      // wording) stays here.
+      LOG.debug("{} for a client: {}", raft.kind(), raft.detail());
       switch (raft.kind()) {
         case NOT_LEADER:
           return notLeader(raft.getMessage());
         case BUSY:
-          return Status.RESOURCE_EXHAUSTED.withDescription("the leader's apply queue is full ("
-              + raft.getMessage() + "); retry after a backoff").asRuntimeException();
+          return Status.RESOURCE_EXHAUSTED.withDescription(raft.getMessage()
+              + "; retry after a backoff").asRuntimeException();
         default:
           return Status.UNAVAILABLE.withDescription(raft.getMessage()).asRuntimeException();
       }

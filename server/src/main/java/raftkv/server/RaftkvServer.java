@@ -150,6 +150,9 @@ public final class RaftkvServer implements AutoCloseable {
       // lets health and reflection through).
       builder.intercept(auth);
     }
+    // Runs before auth: an oversized header block is refused, naming the limit, before anything
+    // reads it.
+    builder.intercept(new MetadataLimit(transport.maxInboundMetadataBytes()));
     if (metrics != null) {
       // Added after auth, so it runs first: calls that auth refuses are timed and counted
       // (UNAUTHENTICATED, PERMISSION_DENIED) too.
@@ -164,14 +167,19 @@ public final class RaftkvServer implements AutoCloseable {
         // Above the request limit (validated), so an oversized request reaches the validator
         // and gets INVALID_ARGUMENT naming the limit; far above it, the transport refuses it.
         .maxInboundMessageSize(transport.maxInboundMessageBytes())
-        .maxInboundMetadataSize(transport.maxInboundMetadataBytes())
+        // MetadataLimit enforces max-inbound-metadata-bytes with a status naming it; the
+        // transport's own answers (a bare HTTP 431, or closing the connection) only far above.
+        .maxInboundMetadataSize(MetadataLimit.transportLimit(transport.maxInboundMetadataBytes()) - 1,
+            MetadataLimit.transportLimit(transport.maxInboundMetadataBytes()))
         .maxConcurrentCallsPerConnection(transport.maxConcurrentCallsPerConnection())
         .permitKeepAliveTime(transport.permitKeepAliveTimeMs(), TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(false)
         // Finds clients that vanished without closing (a crashed host, a dropped NAT entry).
         .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
-        .addService(kv)
-        .addService(admin)
+        // Bytes that are not a valid request get INVALID_ARGUMENT naming what did not parse,
+        // not grpc-java's bare UNKNOWN.
+        .addService(UnparseableRequests.refuseWithInvalidArgument(kv.bindService()))
+        .addService(UnparseableRequests.refuseWithInvalidArgument(admin.bindService()))
         // Health and reflection are for probes and tools (grpcurl): never behind auth.
         .addService(health.service())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -94,6 +94,14 @@ final class RequestValidator {
     ops("failure", req.getFailureList());
     ReadRequirement requirement = read(req.getRead());
     if (!raftkv.core.KvStore.isReadOnly(req)) {
+      // Whether a transaction's writes happen depends on its compares when it is applied, so
+      // a retry without an id could apply the other branch, or this one twice. Put and
+      // Delete may go without one (see kv.proto).
+      if (req.getWriteId().getClientId().isEmpty()) {
+        throw new InvalidRequest("write_id is required when a transaction writes (a put or "
+            + "delete in success or failure): set write_id.client_id and write_id.sequence so "
+            + "that a retry is applied once; nothing was done");
+      }
       writeId(req.getWriteId());
     }
     return requirement;
@@ -115,11 +123,12 @@ final class RequestValidator {
         break;
       default:
         throw new InvalidRequest(where + ": target must be VALUE, VERSION or EXISTS, got "
-            + c.getTarget());
+            + (c.getTarget() == Compare.Target.UNRECOGNIZED ? c.getTargetValue() : c.getTarget()));
     }
     if (c.getOp() == Compare.Operator.OPERATOR_UNSPECIFIED
         || c.getOp() == Compare.Operator.UNRECOGNIZED) {
-      throw new InvalidRequest(where + ": op must be EQUAL, NOT_EQUAL, GREATER or LESS");
+      throw new InvalidRequest(where + ": op must be EQUAL, NOT_EQUAL, GREATER or LESS, got "
+          + (c.getOp() == Compare.Operator.UNRECOGNIZED ? c.getOpValue() : c.getOp()));
     }
   }
 
@@ -154,12 +163,14 @@ final class RequestValidator {
       throw new InvalidRequest("unknown lag_policy " + read.getLagPolicyValue()
           + "; use WAIT, FALLBACK or FAIL");
     }
-    if (read.getWaitBudgetMs() > MAX_WAIT_BUDGET_MS) {
-      throw new InvalidRequest("wait_budget_ms " + read.getWaitBudgetMs() + " is over the limit of "
+    // uint32 on the wire: Java reads 2^31 and above as negative.
+    long waitBudgetMs = Integer.toUnsignedLong(read.getWaitBudgetMs());
+    if (waitBudgetMs > MAX_WAIT_BUDGET_MS) {
+      throw new InvalidRequest("wait_budget_ms " + waitBudgetMs + " is over the limit of "
           + MAX_WAIT_BUDGET_MS + " ms");
     }
     long budget = read.getLagPolicy() == LagPolicy.FAIL ? 0
-        : read.getWaitBudgetMs() == 0 ? DEFAULT_WAIT_BUDGET_MS : read.getWaitBudgetMs();
+        : waitBudgetMs == 0 ? DEFAULT_WAIT_BUDGET_MS : waitBudgetMs;
     long needed = 0;
     if (!read.getSessionToken().isEmpty()) {
       if (level != Consistency.SESSION) {
@@ -178,6 +189,8 @@ final class RequestValidator {
       }
       needed = token.index();
     }
+    atMostSigned("max_lag_entries", read.getMaxLagEntries());
+    atMostSigned("max_lag_ms", read.getMaxLagMs());
     if (level == Consistency.BOUNDED_STALENESS) {
       if (read.getMaxLagEntries() == 0 && read.getMaxLagMs() == 0) {
         throw new InvalidRequest("BOUNDED_STALENESS needs max_lag_entries or max_lag_ms (or both)");
@@ -209,9 +222,21 @@ final class RequestValidator {
     if (id.getSequence() == 0) {
       throw new InvalidRequest("write_id.sequence must be >= 1 when client_id is set");
     }
-    if (id.getAckedBelow() > id.getSequence()) {
-      throw new InvalidRequest("write_id.acked_below (" + id.getAckedBelow()
-          + ") must be <= write_id.sequence (" + id.getSequence() + ")");
+    // uint64 on the wire, compared unsigned as the exactly-once table does.
+    if (Long.compareUnsigned(id.getAckedBelow(), id.getSequence()) > 0) {
+      throw new InvalidRequest("write_id.acked_below (" + Long.toUnsignedString(id.getAckedBelow())
+          + ") must be <= write_id.sequence (" + Long.toUnsignedString(id.getSequence()) + ")");
+    }
+  }
+
+  /**
+   * A uint64 bound that Java reads as a signed long: values of 2^63 and above arrive negative
+   * and would turn "at most this much" into "never" (or "always"). Refused instead.
+   */
+  static void atMostSigned(String field, long value) {
+    if (value < 0) {
+      throw new InvalidRequest(field + " " + Long.toUnsignedString(value) + " is out of range; "
+          + "the limit is " + Long.MAX_VALUE);
     }
   }
 
@@ -242,6 +267,11 @@ final class RequestValidator {
       throw new InvalidRequest("request is " + size + " bytes; the limit is "
           + limits.maxRequestBytes() + " bytes");
     }
+    requireKnownFields(req);
+  }
+
+  /** Refuses a message carrying a field this server does not know (see {@link #unknownField}). */
+  static void requireKnownFields(Message req) {
     String unknown = unknownField(req, "");
     if (unknown != null) {
       throw new InvalidRequest("request has a field this server does not know or with the "

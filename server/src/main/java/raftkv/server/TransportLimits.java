@@ -6,7 +6,10 @@ package raftkv.server;
  * @param maxInboundMessageBytes largest request message the transport accepts; above it the
  *     call fails with RESOURCE_EXHAUSTED before it reaches the validator. Must exceed the
  *     request limit so that oversized requests get the validator's precise message
- * @param maxInboundMetadataBytes largest header block (metadata) of a call
+ * @param maxInboundMetadataBytes largest header block (metadata) of a call; above it the call
+ *     fails with INVALID_ARGUMENT naming the limit ({@link MetadataLimit}); above
+ *     {@link MetadataLimit#TRANSPORT_FACTOR} times it the transport itself refuses the headers
+ *     (HTTP 431, or a closed connection when far over)
  * @param maxConcurrentCallsPerConnection streams one connection may have open at once
  * @param permitKeepAliveTimeMs clients pinging more often than this are disconnected
  *     (GOAWAY ENHANCE_YOUR_CALM)

@@ -3,11 +3,16 @@ package raftkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.error.RaftError;
 import io.grpc.Status.Code;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.rocksdb.RocksDBException;
 import raftkv.core.RaftFailure;
 import raftkv.v1.internal.RangeCursor;
@@ -20,10 +25,45 @@ class ErrorsTest {
 
   @Test
   void aFullApplyQueueFailsFastWithResourceExhaustedSayingToBackOff() {
-    RaftFailure busy = new RaftFailure(RaftFailure.Kind.BUSY, "EBUSY: Node is busy, has too many tasks");
+    RaftFailure busy = RaftFailure.from(new Status(RaftError.EBUSY, "Node is busy, has too many tasks"));
     io.grpc.Status status = errors.toStatus(new CompletionException(busy)).getStatus();
     assertThat(status.getCode()).isEqualTo(Code.RESOURCE_EXHAUSTED);
     assertThat(status.getDescription()).contains("apply queue is full").contains("retry after a backoff");
+  }
+
+  /** Texts jraft and Bolt produced for clients when a follower could not reach the leader. */
+  @ParameterizedTest
+  @MethodSource("transportFailures")
+  void aLeaderThatCannotBeReachedIsReportedInUserTermsWithoutJraftInternals(Status jraft) {
+    io.grpc.Status status = errors.toStatus(RaftFailure.from(jraft)).getStatus();
+
+    assertThat(status.getCode()).isEqualTo(Code.UNAVAILABLE);
+    assertThat(status.getDescription())
+        .isEqualTo("the leader could not be reached or did not confirm its leadership in time "
+            + "(a leader change or a network problem); retry shortly")
+        .doesNotContain("com.alipay").doesNotContain("RPC").doesNotContain("thread pool");
+  }
+
+  static Stream<Status> transportFailures() {
+    return Stream.of(
+        new Status(RaftError.EINTERNAL, "Fail to send a RPC request:com.alipay.remoting.exception."
+            + "RemotingException: Check connection failed for address: Origin url [10.0.0.2:7001],"
+            + " maybe write overflow!"),
+        new Status(RaftError.EINTERNAL, "RPC exception:Server thread pool busy when process "
+            + "request com.alipay.sofa.jraft.rpc.RpcRequests$ReadIndexRequest"),
+        new Status(RaftError.ETIMEDOUT, "RPC exception:Invoke timeout when invoke with callback."
+            + "The address is 10.0.0.2:7001"),
+        new Status(-1, "Fail to run ReadIndex task, maybe the leader stepped down."));
+  }
+
+  @Test
+  void aStoppingNodeAndADeposedLeaderSayWhatToDo() {
+    assertThat(errors.toStatus(RaftFailure.from(new Status(RaftError.ESHUTDOWN, "Raft node is "
+        + "going to quit."))).getStatus().getDescription())
+        .isEqualTo("this node is stopping; try another node");
+    RaftFailure deposed = RaftFailure.from(new Status(RaftError.EPERM, "Leader stepped down"));
+    assertThat(deposed.kind()).isEqualTo(RaftFailure.Kind.NOT_LEADER);
+    assertThat(deposed.detail()).isEqualTo("EPERM: Leader stepped down");
   }
 
   @Test

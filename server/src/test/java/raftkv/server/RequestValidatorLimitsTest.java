@@ -15,6 +15,7 @@ import raftkv.v1.PutRequest;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.RequestOp;
 import raftkv.v1.TxnRequest;
+import raftkv.v1.WriteId;
 
 /**
  * Every request limit is a per-node setting: the validator enforces the configured value (not
@@ -32,6 +33,9 @@ class RequestValidatorLimitsTest {
   private static final Limits LIMITS =
       new Limits(MAX_KEY, MAX_VALUE, MAX_REQUEST, MAX_TXN_OPS, MAX_RANGE, 1024).validate();
   private final RequestValidator validator = new RequestValidator(LIMITS);
+  /** A writing transaction needs one; 7 bytes on the wire. */
+  private static final WriteId WRITE_ID =
+      WriteId.newBuilder().setClientId("c").setSequence(1).build();
 
   @Test
   void aKeyOfExactlyMaxKeyBytesIsAcceptedEverywhereAKeyGoes() {
@@ -44,7 +48,7 @@ class RequestValidatorLimitsTest {
       validator.range(RangeRequest.newBuilder().setPrefix(key).build());
       validator.range(RangeRequest.newBuilder().setStart(key).setEnd(key).build());
       validator.txn(TxnRequest.newBuilder().addCompares(exists(key))
-          .addSuccess(putOp(key, bytes(1))).addFailure(getOp(key)).build());
+          .addSuccess(putOp(key, bytes(1))).addFailure(getOp(key)).setWriteId(WRITE_ID).build());
     }).doesNotThrowAnyException();
   }
 
@@ -81,7 +85,7 @@ class RequestValidatorLimitsTest {
     assertThatCode(() -> {
       validator.put(put(bytes(1), bytes(MAX_VALUE)));
       validator.txn(TxnRequest.newBuilder().addCompares(valueEquals(bytes(1), bytes(MAX_VALUE)))
-          .addSuccess(putOp(bytes(1), bytes(MAX_VALUE))).build());
+          .addSuccess(putOp(bytes(1), bytes(MAX_VALUE))).setWriteId(WRITE_ID).build());
     }).doesNotThrowAnyException();
   }
 
@@ -103,7 +107,7 @@ class RequestValidatorLimitsTest {
   void aTransactionOfExactlyMaxTxnOpsIsAcceptedCountingComparesSuccessAndFailure() {
     TxnRequest fourOps = TxnRequest.newBuilder().addCompares(exists(bytes(1)))
         .addSuccess(putOp(bytes(1), bytes(1))).addSuccess(putOp(bytes(2), bytes(1)))
-        .addFailure(getOp(bytes(1))).build();
+        .addFailure(getOp(bytes(1))).setWriteId(WRITE_ID).build();
 
     assertThatCode(() -> validator.txn(fourOps)).doesNotThrowAnyException();
   }
@@ -136,13 +140,14 @@ class RequestValidatorLimitsTest {
 
   @Test
   void aRequestOfExactlyMaxRequestBytesIsAcceptedAndOneByteMoreIsRefusedNamingTheLimit() {
-    // 3 puts of a 16-byte key and a 16-byte value: 3 x (2 + 2 + (2 + 16) + (2 + 16)) = 120 bytes.
+    // 3 puts of a 16-byte key and a 16-, 16- and 9-byte value, 2 + 2 + (2 + 16) + (2 + value)
+    // each, and a write id of 7 bytes: 40 + 40 + 33 + 7 = 120 bytes.
     TxnRequest atLimit = TxnRequest.newBuilder()
         .addSuccess(putOp(bytes(MAX_KEY), bytes(16)))
         .addSuccess(putOp(bytes(MAX_KEY), bytes(16)))
-        .addSuccess(putOp(bytes(MAX_KEY), bytes(16))).build();
+        .addSuccess(putOp(bytes(MAX_KEY), bytes(9))).setWriteId(WRITE_ID).build();
     TxnRequest overLimit = atLimit.toBuilder()
-        .setSuccess(2, putOp(bytes(MAX_KEY), bytes(17))).build();
+        .setSuccess(2, putOp(bytes(MAX_KEY), bytes(10))).build();
     assertThat(atLimit.getSerializedSize()).isEqualTo(MAX_REQUEST);
     assertThat(overLimit.getSerializedSize()).isEqualTo(MAX_REQUEST + 1);
 

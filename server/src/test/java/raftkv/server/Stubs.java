@@ -20,7 +20,8 @@ final class Stubs implements AutoCloseable {
     return AdminGrpc.newBlockingStub(channel(endpoint)).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
-  private ManagedChannel channel(String endpoint) {
+  /** A new plaintext channel to {@code endpoint}, closed with the others. */
+  ManagedChannel channel(String endpoint) {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext()
         .maxInboundMessageSize(16 << 20).build();
     channels.add(channel);
