@@ -40,6 +40,8 @@ final class ExactlyOnceTable {
   private final ColumnFamilyHandle clientsFamily;
   private final StoreOptions options;
   private final Map<String, ClientRecord> clients = new HashMap<>();
+  /** Reused for every lookup (state machine thread only); closed with the store. */
+  private final ReadOptions readOptions = new ReadOptions();
 
   private ExactlyOnceTable(RocksDB db, ColumnFamilyHandle dedup, ColumnFamilyHandle clientsFamily,
       StoreOptions options) {
@@ -61,6 +63,11 @@ final class ExactlyOnceTable {
     return table;
   }
 
+  /** Releases the native read options; the store closes the table with its database. */
+  void close() {
+    readOptions.close();
+  }
+
   int clientCount() {
     return clients.size();
   }
@@ -78,10 +85,12 @@ final class ExactlyOnceTable {
           + id.getClientId() + " was already acknowledged (client acked below "
           + client.getAckedBelow() + "); not applied again").build();
     }
-    try (ReadOptions readOptions = new ReadOptions()) {
-      byte[] raw = batch.getFromBatchAndDB(db, dedup, readOptions, key(id.getClientId(), id.getSequence()));
-      return raw == null ? null : parseOutcome(raw);
+    if (client != null && client.hasHighestSequence()
+        && Long.compareUnsigned(id.getSequence(), client.getHighestSequence()) > 0) {
+      return null; // above every sequence recorded: new, no record to look up
     }
+    byte[] raw = batch.getFromBatchAndDB(db, dedup, readOptions, key(id.getClientId(), id.getSequence()));
+    return raw == null ? null : parseOutcome(raw);
   }
 
   /** Records a new write's outcome and advances the client's watermark. */
@@ -100,8 +109,11 @@ final class ExactlyOnceTable {
     if (newAcked != oldAcked) {
       prune(batch, clientId, oldAcked, newAcked);
     }
-    ClientRecord updated = ClientRecord.newBuilder()
-        .setAckedBelow(newAcked).setLastSeenMs(proposedAtMs).setLastSeenIndex(index).build();
+    long highest = previous != null && previous.hasHighestSequence()
+        && Long.compareUnsigned(previous.getHighestSequence(), id.getSequence()) > 0
+        ? previous.getHighestSequence() : id.getSequence();
+    ClientRecord updated = ClientRecord.newBuilder().setAckedBelow(newAcked)
+        .setLastSeenMs(proposedAtMs).setLastSeenIndex(index).setHighestSequence(highest).build();
     batch.put(clientsFamily, clientId.getBytes(StandardCharsets.UTF_8), updated.toByteArray());
     clients.put(clientId, updated);
   }

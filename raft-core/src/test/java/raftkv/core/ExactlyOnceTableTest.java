@@ -332,4 +332,34 @@ class ExactlyOnceTableTest {
     assertThat(store.get(b("b")).result()).isNotNull();
     assertThat(recorded(store, writeId("c1", twoTo63))).isEqualTo(outcome);
   }
+
+  @Test
+  void aRetryOfAnOlderSequenceAfterLaterOnesIsStillAnsweredFromItsRecord() throws Exception {
+    KvStore store = open();
+    Outcome second = null;
+    for (long seq = 1; seq <= 3; seq++) {
+      Outcome o = apply(store, seq, Commands.command(put("k" + seq, "v"), "c1", seq, 0, T0));
+      if (seq == 2) {
+        second = o;
+      }
+    }
+    // Sequence 4 is above every recorded one: new. Sequence 2 is below: its record answers.
+    assertThat(recorded(store, writeId("c1", 4))).isNull();
+    assertThat(apply(store, 4, Commands.command(put("k2", "again"), "c1", 2, 0, T0)))
+        .isEqualTo(second);
+    assertThat(store.get(b("k2")).result().getValue().toStringUtf8()).isEqualTo("v");
+  }
+
+  @Test
+  void theHighestSequenceIsComparedUnsigned() throws Exception {
+    KvStore store = open();
+    long twoTo63 = Long.MIN_VALUE;
+    Outcome high = apply(store, 1, Commands.command(put("a", "1"), "c1", twoTo63, 0, T0));
+    Outcome low = apply(store, 2, Commands.command(put("b", "1"), "c1", 7, 0, T0));
+
+    // 7 is below 2^63 as uint64: looked up, not taken for new, and its own record is found.
+    assertThat(recorded(store, writeId("c1", 7))).isEqualTo(low);
+    assertThat(recorded(store, writeId("c1", twoTo63))).isEqualTo(high);
+    assertThat(recorded(store, writeId("c1", twoTo63 + 1))).isNull();
+  }
 }
