@@ -86,6 +86,7 @@ public final class Bench {
       }
       long cpuFrom = cpuNanos();
       long measuredFrom = System.nanoTime();
+      Map<String, Double> nodesCpuFrom = sampler.cpuSecondsNow();
       TimeUnit.MILLISECONDS.sleep(options.duration().toMillis());
       long drainMillis = client.async().deadline().toMillis() + 5_000;
       if (!driver.stopAndDrain(drainMillis)) {
@@ -94,13 +95,14 @@ public final class Bench {
       }
       double seconds = (System.nanoTime() - measuredFrom) / 1e9;
       long cpu = cpuNanos() - cpuFrom;
+      Map<String, Double> nodesCpuTo = sampler.cpuSecondsNow();
       ticker.shutdownNow();
       ticker.awaitTermination(5, TimeUnit.SECONDS);
       synchronized (this) {
         writes.tick();
         reads.values().forEach(OpStats::tick);
       }
-      return report(seconds, cpu, sampler, driver);
+      return report(seconds, cpu, nodesCpuFrom, nodesCpuTo, sampler, driver);
     } finally {
       ticker.shutdownNow();
     }
@@ -157,8 +159,8 @@ public final class Bench {
         stale));
   }
 
-  private BenchReport report(double seconds, long cpuNanos, ClusterSampler sampler,
-      LoadDriver driver) {
+  private BenchReport report(double seconds, long cpuNanos, Map<String, Double> nodesCpuFrom,
+      Map<String, Double> nodesCpuTo, ClusterSampler sampler, LoadDriver driver) {
     Map<String, Long> errors = new TreeMap<>();
     OpStats.Snapshot w = writes.snapshot();
     w.errors().forEach((code, n) -> errors.merge(code, n, Long::sum));
@@ -183,8 +185,9 @@ public final class Bench {
     long errorCount = errors.values().stream().mapToLong(Long::longValue).sum();
     return new BenchReport(config(), Math.round(seconds * 100) / 100.0, levels, writeOps,
         errors, new BenchReport.Total(ops, rate(ops, seconds), errorCount),
-        new BenchReport.Tool(Math.round(cpuNanos / 1e7) / 100.0,
-            Math.round(cpuNanos / 1e9 / seconds * 100) / 100.0),
+        new BenchReport.Tool(BenchReport.round2(cpuNanos / 1e9),
+            BenchReport.round2(cpuNanos / 1e9 / seconds), BenchReport.perOp(cpuNanos / 1e9, ops)),
+        BenchReport.Cluster.between(nodesCpuFrom, nodesCpuTo, seconds, ops),
         sampler.learnerLag(),
         options.openLoop() ? new BenchReport.Arrivals(driver.droppedArrivals(),
             driver.unsentAtStop()) : null);

@@ -22,13 +22,14 @@ import org.HdrHistogram.Histogram;
  * @param errors failed operations by status code, all kinds together
  * @param total every operation (a write-then-read counts its write and its read)
  * @param tool the bench's own cost
+ * @param cluster the nodes' cost, from their own CPU counters (null when none answered)
  * @param learnerLag the learners' lag, sampled from Admin.Status
  * @param arrivals open loop only (null otherwise): arrivals that were never sent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BenchReport(Map<String, Object> config, double measuredSeconds,
     Map<String, Ops> levels, Ops writes, Map<String, Long> errors, Total total, Tool tool,
-    LearnerLag learnerLag, Arrivals arrivals) {
+    Cluster cluster, LearnerLag learnerLag, Arrivals arrivals) {
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT);
@@ -76,7 +77,46 @@ public record BenchReport(Map<String, Object> config, double measuredSeconds,
    * @param cpuSeconds CPU time the bench process used in the measured window
    * @param cpuCores that time over the window: how many of the machine's cores the tool took
    */
-  public record Tool(double cpuSeconds, double cpuCores) {}
+  public record Tool(double cpuSeconds, double cpuCores, double cpuMicrosPerOp) {}
+
+  /**
+   * What the nodes spent serving the run, from each node's {@code Admin.Status} CPU time at
+   * the start and the end of the measured window.
+   *
+   * @param cpuSeconds all nodes together
+   * @param cpuCores that time over the window
+   * @param cpuMicrosPerOp that time over every operation of the run
+   * @param cpuSecondsByNode each node that answered both times and was not restarted
+   */
+  public record Cluster(double cpuSeconds, double cpuCores, double cpuMicrosPerOp,
+      Map<String, Double> cpuSecondsByNode) {
+
+    /** From two samples of every node's CPU seconds; null when no node is in both. */
+    static Cluster between(Map<String, Double> from, Map<String, Double> to, double seconds,
+        long ops) {
+      Map<String, Double> byNode = new java.util.TreeMap<>();
+      from.forEach((node, before) -> {
+        Double after = to.get(node);
+        if (after != null && after >= before) { // a restarted node starts again from 0
+          byNode.put(node, round2(after - before));
+        }
+      });
+      if (byNode.isEmpty()) {
+        return null;
+      }
+      double total = byNode.values().stream().mapToDouble(Double::doubleValue).sum();
+      return new Cluster(round2(total), round2(total / seconds), perOp(total, ops), byNode);
+    }
+  }
+
+  static double round2(double x) {
+    return Math.round(x * 100) / 100.0;
+  }
+
+  /** CPU seconds over operations, in whole microseconds per operation (0 with no operation). */
+  static double perOp(double cpuSeconds, long ops) {
+    return ops == 0 ? 0 : Math.round(cpuSeconds * 1e6 / ops);
+  }
 
   public record LearnerLag(long samples, long entriesP50, long entriesP99, long entriesMax,
       long msP50, long msP99, long msMax) {}
@@ -121,8 +161,16 @@ public record BenchReport(Map<String, Object> config, double measuredSeconds,
     levels.forEach((name, ops) -> row(sb, "read " + name, ops));
     sb.append(String.format("%-13s %9d %9.0f   in %.1f s; errors %s%n", "total", total.ops(),
         total.throughputOpsPerSec(), measuredSeconds, errors));
-    sb.append(String.format("bench process CPU: %.1f s = %.2f cores of the machine%n",
-        tool.cpuSeconds(), tool.cpuCores()));
+    sb.append(String.format("bench process CPU: %.1f s = %.2f cores of the machine, %.0f µs per "
+        + "operation%n", tool.cpuSeconds(), tool.cpuCores(), tool.cpuMicrosPerOp()));
+    if (cluster != null) {
+      StringBuilder nodes = new StringBuilder();
+      cluster.cpuSecondsByNode().forEach((node, cpu) -> nodes.append(nodes.length() == 0 ? "" : ", ")
+          .append(node).append(' ').append(String.format("%.0f", perOp(cpu, total.ops()))));
+      sb.append(String.format("cluster CPU: %.1f s = %.2f cores, %.0f µs per operation (per node,"
+          + " µs: %s)%n", cluster.cpuSeconds(), cluster.cpuCores(), cluster.cpuMicrosPerOp(),
+          nodes));
+    }
     if (learnerLag.samples() > 0) {
       sb.append(String.format("learner lag: entries p50 %d p99 %d max %d; ms p50 %d p99 %d max %d"
               + " (%d samples)%n", learnerLag.entriesP50(), learnerLag.entriesP99(),

@@ -1,12 +1,17 @@
 package raftkv.bench;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.HdrHistogram.Recorder;
 import raftkv.client.KvClient;
 import raftkv.v1.Role;
@@ -83,6 +88,28 @@ final class ClusterSampler implements AutoCloseable {
       case LEARNER -> "learners";
       default -> "other";
     };
+  }
+
+  /**
+   * Every node's CPU time so far ({@code Admin.Status.process_cpu_seconds}), by node id,
+   * asked for now; nodes that do not answer within a second are left out.
+   */
+  Map<String, Double> cpuSecondsNow() {
+    Map<String, Double> cpu = new ConcurrentHashMap<>();
+    List<CompletableFuture<?>> asked = new ArrayList<>();
+    for (String endpoint : client.admin().endpoints()) {
+      asked.add(client.admin().status(endpoint, Duration.ofSeconds(1))
+          .thenAccept(s -> cpu.put(s.getNodeId(), s.getProcessCpuSeconds()))
+          .exceptionally(unreachable -> null));
+    }
+    try {
+      CompletableFuture.allOf(asked.toArray(new CompletableFuture<?>[0])).get(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // Whatever answered is kept.
+    }
+    return new TreeMap<>(cpu);
   }
 
   @Override

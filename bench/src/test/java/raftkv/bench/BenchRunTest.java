@@ -1,6 +1,7 @@
 package raftkv.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,6 +94,19 @@ class BenchRunTest {
     assertThat(writes.get("violations").get("monotonicWrites").asLong()).isZero();
     assertThat(json.get("errors").isObject()).as("errors").isTrue();
     assertThat(json.get("tool").get("cpuSeconds").asDouble()).isPositive();
+    assertThat(json.get("tool").get("cpuMicrosPerOp").asDouble()).isPositive();
+    // Every node's CPU over the window, from its own counter: cost per operation without a
+    // profiler.
+    JsonNode nodesCpu = json.get("cluster").get("cpuSecondsByNode");
+    assertThat(fieldNames(nodesCpu)).hasSize(4);
+    double sum = 0;
+    for (String node : fieldNames(nodesCpu)) {
+      assertThat(nodesCpu.get(node).asDouble()).as(node).isPositive();
+      sum += nodesCpu.get(node).asDouble();
+    }
+    assertThat(json.get("cluster").get("cpuSeconds").asDouble()).isCloseTo(sum, within(0.05));
+    assertThat(json.get("cluster").get("cpuMicrosPerOp").asDouble()).isPositive();
+    assertThat(report.table()).contains("cluster CPU: ").contains("µs per operation (per node");
     assertThat(json.get("total").get("ops").asLong())
         .isEqualTo(writes.get("ops").asLong() + readOps);
     // Linearizable reads go through the leader (ReadIndex), never a replica.

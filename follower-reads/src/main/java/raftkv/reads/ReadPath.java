@@ -116,7 +116,7 @@ public final class ReadPath {
   private <T> CompletableFuture<ServedRead<T>> admitAndRun(ReadRequirement requirement,
       StoreRead<IndexedRead<T>> read) {
     long started = System.nanoTime();
-    if (requirement.level() != Consistency.EVENTUAL && node.isRemoved()) {
+    if (requirement.level() != Consistency.EVENTUAL && progress.removed()) {
       return CompletableFuture.failedFuture(new RemovedFromCluster());
     }
     if (!broken.isEmpty() && admittedByMistake(requirement.level())) {
@@ -128,7 +128,7 @@ public final class ReadPath {
       case CONSISTENCY_UNSPECIFIED:
         return node.readIndex().thenApplyAsync(index -> run(read, index, started), readExecutor);
       case SESSION:
-        return admit(progress.waiters().await(requirement.neededIndex(), requirement.waitBudgetMs()),
+        return admit(progress.awaitApplied(requirement.neededIndex(), requirement.waitBudgetMs()),
             read, started);
       case BOUNDED_STALENESS: {
         ReplicaProgress.Lag lag = progress.lag();

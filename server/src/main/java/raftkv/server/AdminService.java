@@ -191,6 +191,13 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         .whenComplete((done, failure) -> call.complete(failure == null ? changes.membership() : null, failure));
   }
 
+  /** CPU time of this process so far; 0 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os
+        ? Math.max(0, os.getProcessCpuTime()) : 0;
+  }
+
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
     if (!valid(new UnaryCall<>(observer, errors), () -> AdminRequestValidator.request(request))) {
@@ -209,6 +216,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         .setClusterId(SessionToken.clusterIdText(config.clusterId()));
     ReplicaProgress.Lag lag = progress.lag();
     status.setLagEntries(lag.entries()).setLagMs(lag.millis());
+    status.setProcessCpuSeconds(processCpuNanos() / 1e9);
     String leader = node.leaderRaftAddress();
     if (leader != null) {
       Member m = members.member(leader);

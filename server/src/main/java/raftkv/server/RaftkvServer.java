@@ -40,10 +40,17 @@ public final class RaftkvServer implements AutoCloseable {
   private static final long HANDOVER_WAIT_ELECTIONS = 4;
   /** Server-side HTTP/2 ping interval on an idle connection. */
   private static final long KEEPALIVE_SECONDS = 60;
-  /** How often replica progress is re-read besides after each applied batch (see ReplicaProgress). */
+  /**
+   * How often replica progress is re-read besides after each applied batch (see
+   * ReplicaProgress): while reads wait or entries are unapplied, and otherwise.
+   */
   private static final long PROGRESS_POLL_MS = 5;
-  /** How often a node asks the leader to confirm its freshness (bounded staleness). */
-  private static final long FRESHNESS_SAMPLE_MS = 50;
+  private static final long IDLE_PROGRESS_POLL_MS = 50;
+  /**
+   * How often, at least, a node asks the leader to confirm its freshness; bounded-staleness
+   * reads that need a newer confirmation ask at once.
+   */
+  private static final long FRESHNESS_SAMPLE_MS = 250;
   /** How often the gRPC health status is re-evaluated from readiness. */
   private static final long HEALTH_REFRESH_MS = 500;
   /** How often the leader samples its replicators (ReplicationHealth). */
@@ -89,6 +96,7 @@ public final class RaftkvServer implements AutoCloseable {
    */
   public static RaftkvServer start(ServerConfig config) {
     config.validate();
+    NettyLeakDetection.disableUnlessConfigured();
     // Certificates, keys and the tokens file are read before anything starts, so that a bad
     // one is an IllegalArgumentException with nothing to clean up.
     SslContext ssl = config.tls().enabled() ? TlsContexts.server(config.tls()) : null;
@@ -108,7 +116,7 @@ public final class RaftkvServer implements AutoCloseable {
     // Wait budgets are cancelled when reads are admitted early; drop them from the queue.
     timer.setRemoveOnCancelPolicy(true);
     ReplicaProgress progress = new ReplicaProgress(node, timer, System::currentTimeMillis,
-        PROGRESS_POLL_MS, FRESHNESS_SAMPLE_MS);
+        PROGRESS_POLL_MS, IDLE_PROGRESS_POLL_MS, FRESHNESS_SAMPLE_MS);
     Members members = new Members(config.peers(), () -> {
       try {
         return node.store().members();
