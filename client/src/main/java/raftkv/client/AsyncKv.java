@@ -36,8 +36,10 @@ import raftkv.v1.TxnResponse;
  * <p>Writes are stamped with a write id, replacing any the request carries, and every retry
  * repeats it, so the cluster applies each write at most once.
  *
- * <p>Futures complete on gRPC's or the client's threads: don't block in stages chained to them
- * without an executor of your own ({@code thenApplyAsync(f, executor)}).
+ * <p>Futures complete on the client's network threads (or its retry timer): a stage chained to
+ * them without an executor runs there, so it must not block, and above all must not wait for
+ * another call of this client (that call's answer needs the very thread it blocks). Give
+ * blocking work an executor of your own ({@code thenApplyAsync(f, executor)}).
  *
  * <p>Thread-safe and immutable; a view of its {@link KvClient}, valid until that is closed.
  */
