@@ -106,6 +106,9 @@ public final class RaftNode implements AutoCloseable {
   private final RaftTransport transport;
   private final Node node;
   private final Replicators replicators;
+  private final java.util.concurrent.atomic.AtomicLong proposalsInFlight =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final CommitBroadcast commitBroadcast;
   private volatile boolean listedByLeader;
 
   private RaftNode(RaftNodeOptions options, KvStore store, KvStateMachine stateMachine,
@@ -117,6 +120,9 @@ public final class RaftNode implements AutoCloseable {
     this.transport = transport;
     this.node = node;
     this.replicators = replicators;
+    this.commitBroadcast = new CommitBroadcast(node, () -> proposalsInFlight.get() > 0,
+        stateMachine::believesLeader);
+    stateMachine.addAppliedListener(commitBroadcast);
   }
 
   /**
@@ -238,6 +244,9 @@ public final class RaftNode implements AutoCloseable {
       return proposal.future;
     }
     Task task = new Task(ByteBuffer.wrap(command.toByteArray()), proposal);
+    // Runs on the state machine thread before its applied listeners (CommitBroadcast).
+    proposalsInFlight.incrementAndGet();
+    proposal.future.whenComplete((outcome, failure) -> proposalsInFlight.decrementAndGet());
     try {
       node.apply(task);
     } catch (IllegalStateException shuttingDown) {
@@ -551,6 +560,7 @@ public final class RaftNode implements AutoCloseable {
   /** Stops the node (a leader first hands over) and closes the store. Blocks until done. */
   @Override
   public void close() {
+    commitBroadcast.close();
     stateMachine.resumeApply();
     // Stops the Raft RPC server too: RaftGroupService owns it (it is not shared).
     service.shutdown();

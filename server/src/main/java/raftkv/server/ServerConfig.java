@@ -117,6 +117,11 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
         limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
   }
 
+  public ServerConfig withHeartbeatFactor(int factor) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, factor, snapshotIntervalSecs,
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
+  }
+
   public ServerConfig withLimits(Limits newLimits) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken, tls, auth,
