@@ -85,6 +85,11 @@ class CliAdminVerbsTest {
   void snapshotTakesOneOnEveryNamedNode() {
     cluster = MiniCluster.start(3, dir);
     cluster.awaitLeader();
+    // jraft takes no snapshot of a node that has applied nothing since the last one: wait
+    // until every node applied the first leader's first entry (index 1).
+    await("every node applied index 1").atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.ids().stream()
+            .allMatch(id -> cluster.node(id).node().appliedIndex() >= 1));
 
     CliRun r = admin("snapshot", "--json");
 

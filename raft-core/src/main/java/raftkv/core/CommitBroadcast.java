@@ -18,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +42,11 @@ import org.slf4j.LoggerFactory;
  * {@link NodeImpl}'s field once, and when that fails (another jraft version) the broadcast is
  * off and the heartbeat carries commits as before, with one WARN.
  *
- * <p>Thread-safety: {@link #accept} runs on jraft's state machine thread and only flags work;
+ * <p>Thread-safety: {@link #afterCommit} runs on jraft's state machine thread and only flags work;
  * the broadcast runs on this object's own thread, which may take jraft's locks. Owned by
  * {@link RaftNode}; {@link #close} stops the thread.
  */
-final class CommitBroadcast implements LongConsumer, AutoCloseable {
+final class CommitBroadcast implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitBroadcast.class);
   private final Node node;
   private final ReplicatorGroup replicators;
@@ -83,9 +82,12 @@ final class CommitBroadcast implements LongConsumer, AutoCloseable {
     }
   }
 
-  /** After an applied batch, on the state machine thread. */
-  @Override
-  public void accept(long appliedIndex) {
+  /**
+   * After an applied batch or a committed configuration entry (a new leader's first entry:
+   * without this, followers would learn of it only at the first heartbeat), on the state
+   * machine thread.
+   */
+  void afterCommit() {
     if (replicators == null || !leading.getAsBoolean() || proposalsInFlight.getAsBoolean()) {
       return;
     }

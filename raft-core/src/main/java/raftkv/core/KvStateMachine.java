@@ -48,6 +48,7 @@ final class KvStateMachine extends StateMachineAdapter {
   private final KvStore store;
   private final List<LongConsumer> appliedListeners = new CopyOnWriteArrayList<>();
   private final List<NodeEventListener> eventListeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> configurationListeners = new CopyOnWriteArrayList<>();
   private volatile java.util.concurrent.CountDownLatch applyHold;
 
   private volatile long term;
@@ -64,6 +65,17 @@ final class KvStateMachine extends StateMachineAdapter {
   @Override
   public void onConfigurationCommitted(Configuration conf) {
     LOG.info("node {}: configuration committed: {}", nodeId, conf);
+    for (Runnable listener : configurationListeners) {
+      listener.run();
+    }
+  }
+
+  /**
+   * Runs {@code listener} on the state machine thread after each configuration entry commits
+   * (a new leader's first entry among them), where applied listeners do not run.
+   */
+  void addConfigurationCommittedListener(Runnable listener) {
+    configurationListeners.add(listener);
   }
 
   long term() {

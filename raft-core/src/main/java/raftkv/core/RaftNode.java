@@ -122,7 +122,8 @@ public final class RaftNode implements AutoCloseable {
     this.replicators = replicators;
     this.commitBroadcast = new CommitBroadcast(node, () -> proposalsInFlight.get() > 0,
         stateMachine::believesLeader);
-    stateMachine.addAppliedListener(commitBroadcast);
+    stateMachine.addAppliedListener(applied -> commitBroadcast.afterCommit());
+    stateMachine.addConfigurationCommittedListener(commitBroadcast::afterCommit);
   }
 
   /**
