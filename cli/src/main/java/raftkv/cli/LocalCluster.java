@@ -31,7 +31,10 @@ final class LocalCluster {
    * shared cores, where the optimising JIT compiler's CPU and the default heap, GC and Netty
    * arenas' memory cost more than they give. Measured on 2 cores with 3 voters + 2 learners:
    * node RSS under load from 240-410 MB to 170-250 MB, and 1-in-flight writes 70/s to 137/s.
-   * Not meant for a node with a machine of its own.
+   * C2 measured again after the efficiency work (docs/performance.md): reads gain after a
+   * minute of load, but for that minute its compiler threads cost writes a quarter of their
+   * throughput and idle CPU doubles, and each node holds ~50 MB more; C1 stays the local
+   * default. Not meant for a node with a machine of its own (there the JVM's default, C2).
    */
   static final String DEFAULT_JVM_OPTIONS = "-XX:+UseSerialGC -Xms32m -XX:TieredStopAtLevel=1 "
       + "-XX:ReservedCodeCacheSize=48m -Dio.netty.allocator.maxOrder=9 "
