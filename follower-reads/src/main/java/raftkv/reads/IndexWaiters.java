@@ -45,6 +45,13 @@ public final class IndexWaiters {
     }
   }
 
+  /** Whether no read is waiting. */
+  public boolean isEmpty() {
+    synchronized (lock) {
+      return waiting.isEmpty();
+    }
+  }
+
   /** How many reads are waiting. */
   public int size() {
     synchronized (lock) {

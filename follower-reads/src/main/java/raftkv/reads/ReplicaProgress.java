@@ -6,10 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import raftkv.core.RaftNode;
 
 /**
@@ -119,7 +121,7 @@ public final class ReplicaProgress implements AutoCloseable {
   public CompletableFuture<Long> awaitApplied(long needed, long budgetMs) {
     CompletableFuture<Long> admission = waiters.await(needed, budgetMs);
     if (!admission.isDone()) {
-      pollSoon();
+      schedulePoll(0);
     }
     return admission;
   }
@@ -136,11 +138,7 @@ public final class ReplicaProgress implements AutoCloseable {
     synchronized (this) {
       busy = !unapplied.isEmpty();
     }
-    schedulePoll(busy || waiters.size() > 0 ? pollMs : idlePollMs);
-  }
-
-  private void pollSoon() {
-    schedulePoll(0);
+    schedulePoll(busy || !waiters.isEmpty() ? pollMs : idlePollMs);
   }
 
   /**
@@ -164,28 +162,23 @@ public final class ReplicaProgress implements AutoCloseable {
   }
 
   /** Runs {@code schedule} unless the timer was shut down (the node is stopping). */
-  private static ScheduledFuture<?> onTimer(
-      java.util.function.Supplier<ScheduledFuture<?>> schedule) {
+  private static ScheduledFuture<?> onTimer(Supplier<ScheduledFuture<?>> schedule) {
     try {
       return schedule.get();
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+    } catch (RejectedExecutionException stopping) {
       return null;
     }
   }
 
   /**
    * Whether this node was removed from the configuration ({@link RaftNode#isRemoved}) as of
-   * the last poll, at most {@code pollMs} ago. Reads ask this instead of jraft: asking jraft
+   * the last poll, at most {@code idlePollMs} ago. Reads ask this instead of jraft: asking jraft
    * takes its node lock and copies the configuration twice, 5 % of a learner's CPU under
    * session reads. A read admitted in that window is still correct (it is served from what
    * this node has applied, at the index it states); only a removed node's refusal is late.
    */
   public boolean removed() {
     return removed;
-  }
-
-  public IndexWaiters waiters() {
-    return waiters;
   }
 
   /** Re-reads the node's indexes, records newly received ones, admits waiting reads. */

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,11 @@ import org.slf4j.LoggerFactory;
  */
 final class CommitBroadcast implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitBroadcast.class);
+  private static final int ATTEMPTS = 5;
+  private static final long FIRST_RETRY_MS = 2;
+
   private final Node node;
+  private final Supplier<Configuration> currentConf;
   private final ReplicatorGroup replicators;
   private final BooleanSupplier proposalsInFlight;
   private final BooleanSupplier leading;
@@ -60,11 +65,14 @@ final class CommitBroadcast implements AutoCloseable {
   });
 
   /**
+   * @param currentConf the node's current configuration (voters and learners)
    * @param proposalsInFlight whether proposals of this node are neither applied nor failed
    * @param leading whether this node's state machine believes it leads (cheap; no jraft lock)
    */
-  CommitBroadcast(Node node, BooleanSupplier proposalsInFlight, BooleanSupplier leading) {
+  CommitBroadcast(Node node, Supplier<Configuration> currentConf,
+      BooleanSupplier proposalsInFlight, BooleanSupplier leading) {
     this.node = node;
+    this.currentConf = currentConf;
     this.replicators = replicatorGroup(node);
     this.proposalsInFlight = proposalsInFlight;
     this.leading = leading;
@@ -106,7 +114,7 @@ final class CommitBroadcast implements AutoCloseable {
       return;
     }
     PeerId self = node.getNodeId().getPeerId();
-    Configuration conf = ((NodeImpl) node).getCurrentConf();
+    Configuration conf = currentConf.get();
     List<PeerId> peers = new ArrayList<>(conf.getPeers());
     peers.addAll(conf.getLearners());
     long committed = node.getLastCommittedIndex();
@@ -158,9 +166,6 @@ final class CommitBroadcast implements AutoCloseable {
       // Stopping.
     }
   }
-
-  private static final int ATTEMPTS = 5;
-  private static final long FIRST_RETRY_MS = 2;
 
   @Override
   public void close() {

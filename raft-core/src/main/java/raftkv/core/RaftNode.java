@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.rocksdb.RocksDBException;
 import org.slf4j.Logger;
@@ -106,8 +107,7 @@ public final class RaftNode implements AutoCloseable {
   private final RaftTransport transport;
   private final Node node;
   private final Replicators replicators;
-  private final java.util.concurrent.atomic.AtomicLong proposalsInFlight =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong proposalsInFlight = new AtomicLong();
   private final CommitBroadcast commitBroadcast;
   private volatile boolean listedByLeader;
 
@@ -120,8 +120,8 @@ public final class RaftNode implements AutoCloseable {
     this.transport = transport;
     this.node = node;
     this.replicators = replicators;
-    this.commitBroadcast = new CommitBroadcast(node, () -> proposalsInFlight.get() > 0,
-        stateMachine::believesLeader);
+    this.commitBroadcast = new CommitBroadcast(node, this::currentConf,
+        () -> proposalsInFlight.get() > 0, stateMachine::believesLeader);
     stateMachine.addAppliedListener(applied -> commitBroadcast.afterCommit());
     stateMachine.addConfigurationCommittedListener(commitBroadcast::afterCommit);
   }
