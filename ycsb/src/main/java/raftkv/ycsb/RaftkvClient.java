@@ -3,9 +3,7 @@ package raftkv.ycsb;
 import com.google.protobuf.ByteString;
 import io.grpc.Status.Code;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.Vector;
@@ -74,10 +72,11 @@ public final class RaftkvClient extends DB {
       settings = Settings.from(getProperties());
       fieldsPerRecord = Integer.parseInt(getProperties().getProperty(
           CoreWorkload.FIELD_COUNT_PROPERTY, CoreWorkload.FIELD_COUNT_PROPERTY_DEFAULT).strip());
+      // The client builder checks each endpoint's host:port form.
+      client = SharedClients.acquire(settings);
     } catch (IllegalArgumentException | UncheckedIOException e) {
       throw new DBException(e.getMessage(), e);
     }
-    client = SharedClients.acquire(settings);
     kv = client.newSession().blocking();
     readOptions = settings.level().options();
   }

@@ -149,6 +149,10 @@ class RaftkvClientTest {
     Properties level = endpointsProperties();
     level.setProperty("raftkv.consistency", "strong");
     assertThatThrownBy(() -> open(level)).hasMessageContaining("raftkv.consistency must be");
+    Properties badEndpoint = new Properties();
+    badEndpoint.setProperty("raftkv.endpoints", "localhost");
+    assertThatThrownBy(() -> open(badEndpoint)).isInstanceOf(DBException.class)
+        .hasMessage("endpoint must be host:port, got 'localhost'");
     Properties noCluster = new Properties();
     noCluster.setProperty("raftkv.cluster", dir.resolve("absent").toString());
     assertThatThrownBy(() -> open(noCluster))
