@@ -9,7 +9,9 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,6 +32,11 @@ import raftkv.v1.ReplicaLagging;
  *       named (after a backoff if the hints go round in a circle, as they can mid-election).
  *   <li>UNAVAILABLE without one (node down, stopping, or without a leader; or no connection):
  *       back off and try the next node the router names.
+ *   <li>UNAVAILABLE because the connection was refused (nothing listens at the address) or
+ *       with a NodeRemoved detail (the node left the cluster): as above, but this call never
+ *       tries that node again, and fails at once, naming each such node and why, when no
+ *       other node is left. Retrying a node that cannot answer would only hide the cause until
+ *       the deadline. A node that a live node names as the leader is tried again all the same.
  *   <li>RESOURCE_EXHAUSTED (the leader's apply queue is full): back off and try the same node.
  *       Not when it says a message was too large: that would fail again however long we wait.
  *   <li>FAILED_PRECONDITION with a ReplicaLagging detail (a replica-served read the node could
@@ -85,6 +92,8 @@ final class RetryingCall<Req, Resp> {
   private final Set<String> tried = new LinkedHashSet<>();
   // Nodes visited since the last backoff: a hint to one of them is a cycle, not news.
   private final Set<String> visitedSinceBackoff = new HashSet<>();
+  // Nodes this call will not try again (refused the connection, or removed), with why.
+  private final Map<String, Throwable> unusable = new LinkedHashMap<>();
   private int attempts;
   // The current attempt's deadline: the call's, or sooner under the attempt timeout. A
   // DEADLINE_EXCEEDED before it passed came from the server and is final.
@@ -218,12 +227,24 @@ final class RetryingCall<Req, Resp> {
     }
     switch (status.getCode()) {
       case UNAVAILABLE -> {
+        if (KvException.refusedConnection(failure)
+            || KvException.nodeRemoved(failure).isPresent()) {
+          unusable.put(target, failure);
+        }
         String hint = KvException.notLeader(failure)
             .map(raftkv.v1.NotLeader::getLeaderGrpcAddress)
             // A malformed address is a server bug; searching on our own still works.
             .filter(a -> Router.isHostPort(a) && !a.equals(target))
             .orElse(null);
-        String next = dispatcher.router().afterFailure(route, plan, target, hint);
+        if (hint != null) {
+          // A live node names it: it may have come back since it refused.
+          unusable.remove(hint);
+        }
+        String next = usable(dispatcher.router().afterFailure(route, plan, target, hint));
+        if (next == null) {
+          fail(KvException.nowhereToGo(unusable));
+          return;
+        }
         if (hint != null && route == Route.LEADER && !visitedSinceBackoff.contains(next)) {
           log.debug("{} to {}: not the leader; retrying at {}", name(), target, next);
           attempt(next);
@@ -242,7 +263,7 @@ final class RetryingCall<Req, Resp> {
         ReplicaLagging lagging = plan == null ? null
             : KvException.replicaLagging(failure).orElse(null);
         String next = lagging == null ? null
-            : dispatcher.router().afterLagging(plan, target, lagging);
+            : usable(dispatcher.router().afterLagging(plan, target, lagging));
         if (next != null) {
           log.debug("{} at {}: replica lagging ({}); falling back to {}", name(), target,
               status.getDescription(), next);
@@ -258,13 +279,23 @@ final class RetryingCall<Req, Resp> {
           // The attempt's own limit: the node neither answered nor refused (paused, cut
           // off). Try elsewhere, as if it were unreachable.
           lastRefusal = failure;
-          retryLater(dispatcher.router().afterFailure(route, plan, target, null), target, status);
+          String next = usable(dispatcher.router().afterFailure(route, plan, target, null));
+          // The node that timed out is not unusable, so there is always a next one.
+          retryLater(next != null ? next : target, target, status);
         } else {
           fail(KvException.of(failure));
         }
       }
       default -> fail(KvException.of(failure));
     }
+  }
+
+  /** {@code proposed}, or where the router sends the call instead if this call ruled it out. */
+  private String usable(String proposed) {
+    if (proposed == null || unusable.isEmpty()) {
+      return proposed;
+    }
+    return dispatcher.router().avoiding(route, plan, proposed, unusable.keySet());
   }
 
   private void retryLater(String next, String failed, Status why) {
