@@ -7,6 +7,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,8 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import raftkv.client.Router.ReadPlan;
 import raftkv.client.Router.Route;
 import raftkv.v1.ReplicaLagging;
@@ -55,7 +55,7 @@ import raftkv.v1.ReplicaLagging;
  * Nothing here blocks. {@link #result} may complete on a gRPC or timer thread.
  */
 final class RetryingCall<Req, Resp> {
-  private static final Logger log = LoggerFactory.getLogger(RetryingCall.class);
+  private static final Logger log = System.getLogger(RetryingCall.class.getName());
 
   /** Adjusts the request for one attempt; must not touch a write's id. */
   @FunctionalInterface
@@ -246,7 +246,8 @@ final class RetryingCall<Req, Resp> {
           return;
         }
         if (hint != null && route == Route.LEADER && !visitedSinceBackoff.contains(next)) {
-          log.debug("{} to {}: not the leader; retrying at {}", name(), target, next);
+          log.log(Level.DEBUG, "{0} to {1}: not the leader; retrying at {2}", name(), target,
+              next);
           attempt(next);
         } else {
           retryLater(next, target, status);
@@ -265,8 +266,8 @@ final class RetryingCall<Req, Resp> {
         String next = lagging == null ? null
             : usable(dispatcher.router().afterLagging(plan, target, lagging));
         if (next != null) {
-          log.debug("{} at {}: replica lagging ({}); falling back to {}", name(), target,
-              status.getDescription(), next);
+          log.log(Level.DEBUG, "{0} at {1}: replica lagging ({2}); falling back to {3}",
+              name(), target, status.getDescription(), next);
           attempt(next);
         } else {
           fail(KvException.of(failure));
@@ -307,9 +308,10 @@ final class RetryingCall<Req, Resp> {
     }
     // Sleeping to the deadline, not past it, makes the call fail when its time is up.
     long delay = Math.min(dispatcher.backoff().delayNanos(backoffs++), remaining);
-    if (log.isDebugEnabled()) {
-      log.debug("{} to {} failed ({}: {}); retrying at {} in {} us", name(), failed,
-          why.getCode(), why.getDescription(), next, delay / 1000);
+    if (log.isLoggable(Level.DEBUG)) {
+      // A string: MessageFormat would group a number's digits.
+      log.log(Level.DEBUG, "{0} to {1} failed ({2}: {3}); retrying at {4} in {5} us", name(),
+          failed, why.getCode(), why.getDescription(), next, String.valueOf(delay / 1000));
     }
     try {
       dispatcher.scheduler().schedule(() -> attempt(next), delay, TimeUnit.NANOSECONDS);
@@ -335,7 +337,7 @@ final class RetryingCall<Req, Resp> {
         observer.answered(target, response);
       }
     } catch (RuntimeException e) {
-      log.warn("{}: bookkeeping of the answer failed", name(), e);
+      log.log(Level.WARNING, name() + ": bookkeeping of the answer failed", e);
     } finally {
       if (failure != null) {
         result.completeExceptionally(failure);
