@@ -22,10 +22,12 @@ import raftkv.v1.GetRequest;
  * other node is left; with others left it is skipped. Failures that heal are still retried
  * (see DeadlineTest, LeaderRoutingTest).
  */
-@Timeout(value = 10, unit = TimeUnit.SECONDS)
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
 class UnreachableNodeTest {
   /** Far longer than any of these calls may take: failing early is the point. */
-  private static final Duration LONG_DEADLINE = Duration.ofSeconds(8);
+  private static final Duration LONG_DEADLINE = Duration.ofSeconds(30);
+  /** Within this, a call has failed early: a cold JVM on a loaded machine, not retries. */
+  private static final long EARLY_MILLIS = 5000;
 
   private final FakeCluster cluster = new FakeCluster();
   private FakeNode served;
@@ -55,7 +57,7 @@ class UnreachableNodeTest {
               + " (nothing listens on that port)");
         });
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
-            .as("well before the %s deadline", LONG_DEADLINE).isLessThan(2000);
+            .as("well before the %s deadline", LONG_DEADLINE).isLessThan(EARLY_MILLIS);
       }
     }
   }
@@ -72,7 +74,7 @@ class UnreachableNodeTest {
           .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.getMessage())
               .isEqualTo("UNAVAILABLE: connection refused to every endpoint: " + a + ", " + b
                   + " (nothing listens on those ports)"));
-      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(EARLY_MILLIS);
     }
   }
 
@@ -116,7 +118,7 @@ class UnreachableNodeTest {
               + "freshness; use another node (at l9:1)");
           assertThat(e.serverMessage()).startsWith("node l9: this node was removed");
         });
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2000);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(EARLY_MILLIS);
     assertThat(removed.count(GetRequest.class)).isEqualTo(1);
   }
 
