@@ -3,9 +3,9 @@ package raftkv.client;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.SecurityLevel;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.Executor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Sends {@code authorization: Bearer <token>} with every call. Over a plaintext channel the
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * warning: anyone on the path can read it. Immutable and thread-safe.
  */
 final class BearerToken extends CallCredentials {
-  private static final Logger LOG = LoggerFactory.getLogger(BearerToken.class);
+  private static final Logger LOG = System.getLogger(BearerToken.class.getName());
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -36,7 +36,8 @@ final class BearerToken extends CallCredentials {
   public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
     if (info.getSecurityLevel() != SecurityLevel.PRIVACY_AND_INTEGRITY && !warned) {
       warned = true;
-      LOG.warn("sending a bearer token to {} without TLS: it can be read on the network",
+      LOG.log(Level.WARNING,
+          "sending a bearer token to {0} without TLS: it can be read on the network",
           info.getAuthority());
     }
     Metadata copy = new Metadata();

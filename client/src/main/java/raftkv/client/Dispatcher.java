@@ -236,7 +236,7 @@ final class Dispatcher {
 
       @Override
       public void onError(Throwable t) {
-        result.completeExceptionally(KvException.of(t));
+        result.completeExceptionally(KvException.of(t, endpoint));
       }
 
       @Override

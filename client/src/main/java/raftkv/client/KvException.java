@@ -4,9 +4,15 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import java.net.ConnectException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import raftkv.v1.NodeRemoved;
 import raftkv.v1.NotLeader;
 import raftkv.v1.ReplicaLagging;
 
@@ -15,9 +21,11 @@ import raftkv.v1.ReplicaLagging;
  * deadline, or the client was closed.
  *
  * <p>{@link #code()} says which; {@link #serverMessage()} is the description that came with
- * the status (for a deadline, that of the last refusal before time ran out, if there was one). The message is meant
- * for people: it names the code and the description and, for a deadline, how many attempts
- * were made and at which endpoints.
+ * the status (for a deadline, that of the last refusal before time ran out, if there was one).
+ * The message is meant for people: it names the code and the description, for a deadline how
+ * many attempts were made and at which endpoints, and for a node that could not be reached
+ * the address and the cause ("connection refused to 127.0.0.1:7000") rather than gRPC's "io
+ * exception".
  *
  * <p>Typed details: {@link #leaderHint()} when a node refused for not being the leader;
  * {@link #replicaLagging()} when a read failed with FAILED_PRECONDITION because the replica
@@ -71,6 +79,89 @@ public final class KvException extends RuntimeException {
    */
   public Optional<ReplicaLagging> replicaLagging() {
     return Optional.ofNullable(replicaLagging);
+  }
+
+  /** The failure of one gRPC call to {@code endpoint}, naming it if it could not be reached. */
+  static KvException of(Throwable failure, String endpoint) {
+    if (failure instanceof KvException kv) {
+      return kv;
+    }
+    if (refusedConnection(failure)) {
+      return new KvException(Status.Code.UNAVAILABLE, "", null,
+          "UNAVAILABLE: " + refusedTo(List.of(endpoint)), failure);
+    }
+    return of(failure);
+  }
+
+  /**
+   * Every node the call could go to is one it must not try again: nothing listens at its
+   * address, or it was removed from the cluster. Failing now says why; waiting for the deadline
+   * would only hide it.
+   *
+   * @param unusable each such endpoint with the failure that ruled it out, in the order found
+   */
+  static KvException nowhereToGo(Map<String, Throwable> unusable) {
+    List<String> refused = new ArrayList<>();
+    List<String> others = new ArrayList<>();
+    String serverMessage = "";
+    Throwable last = null;
+    for (Map.Entry<String, Throwable> e : unusable.entrySet()) {
+      last = e.getValue();
+      if (refusedConnection(e.getValue())) {
+        refused.add(e.getKey());
+      } else {
+        Status status = Status.fromThrowable(e.getValue());
+        serverMessage = status.getDescription() == null ? "" : status.getDescription();
+        others.add(serverMessage + " (at " + e.getKey() + ")");
+      }
+    }
+    List<String> reasons = new ArrayList<>();
+    if (!refused.isEmpty()) {
+      reasons.add(refusedTo(refused));
+    }
+    reasons.addAll(others);
+    String message = reasons.size() == 1 ? reasons.get(0)
+        : "no node can serve the call: " + String.join("; ", reasons);
+    return new KvException(Status.Code.UNAVAILABLE, serverMessage, null, null,
+        "UNAVAILABLE: " + message, last);
+  }
+
+  private static String refusedTo(List<String> endpoints) {
+    return endpoints.size() == 1
+        ? "connection refused to " + endpoints.get(0) + " (nothing listens on that port)"
+        : "connection refused to every endpoint: " + String.join(", ", endpoints)
+            + " (nothing listens on those ports)";
+  }
+
+  /**
+   * Whether the call failed because its node refused the TCP connection: nothing listens at
+   * the address. gRPC reports that as UNAVAILABLE "io exception" with the socket's exception
+   * as the status's cause. A connect timeout is not a refusal: a node cut off by the network
+   * may come back.
+   */
+  static boolean refusedConnection(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    if (status.getCode() != Status.Code.UNAVAILABLE) {
+      return false;
+    }
+    // Netty's AnnotatedConnectException and the JDK's both extend ConnectException, and both
+    // carry the operating system's words for ECONNREFUSED. A depth limit guards against cycles.
+    Throwable t = status.getCause();
+    for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+      if (t instanceof ConnectException && t.getMessage() != null
+          && t.getMessage().toLowerCase(Locale.ROOT).contains("connection refused")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The NodeRemoved detail of an UNAVAILABLE failure: the node left the cluster for good. */
+  static Optional<NodeRemoved> nodeRemoved(Throwable failure) {
+    if (Status.fromThrowable(failure).getCode() != Status.Code.UNAVAILABLE) {
+      return Optional.empty();
+    }
+    return detail(failure, NodeRemoved.class);
   }
 
   /** The failure of one gRPC call, as it came. */
@@ -154,6 +245,9 @@ public final class KvException extends RuntimeException {
   }
 
   private static String describe(Status status) {
+    if (refusedConnection(status.asRuntimeException())) {
+      return "UNAVAILABLE: connection refused";
+    }
     String description = status.getDescription();
     if (description == null || description.isEmpty()) {
       return status.getCode().name() + (status.getCause() == null ? ""

@@ -7,16 +7,18 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import raftkv.client.Router.ReadPlan;
 import raftkv.client.Router.Route;
 import raftkv.v1.ReplicaLagging;
@@ -30,6 +32,11 @@ import raftkv.v1.ReplicaLagging;
  *       named (after a backoff if the hints go round in a circle, as they can mid-election).
  *   <li>UNAVAILABLE without one (node down, stopping, or without a leader; or no connection):
  *       back off and try the next node the router names.
+ *   <li>UNAVAILABLE because the connection was refused (nothing listens at the address) or
+ *       with a NodeRemoved detail (the node left the cluster): as above, but this call never
+ *       tries that node again, and fails at once, naming each such node and why, when no
+ *       other node is left. Retrying a node that cannot answer would only hide the cause until
+ *       the deadline. A node that a live node names as the leader is tried again all the same.
  *   <li>RESOURCE_EXHAUSTED (the leader's apply queue is full): back off and try the same node.
  *       Not when it says a message was too large: that would fail again however long we wait.
  *   <li>FAILED_PRECONDITION with a ReplicaLagging detail (a replica-served read the node could
@@ -48,7 +55,7 @@ import raftkv.v1.ReplicaLagging;
  * Nothing here blocks. {@link #result} may complete on a gRPC or timer thread.
  */
 final class RetryingCall<Req, Resp> {
-  private static final Logger log = LoggerFactory.getLogger(RetryingCall.class);
+  private static final Logger log = System.getLogger(RetryingCall.class.getName());
 
   /** Adjusts the request for one attempt; must not touch a write's id. */
   @FunctionalInterface
@@ -85,6 +92,8 @@ final class RetryingCall<Req, Resp> {
   private final Set<String> tried = new LinkedHashSet<>();
   // Nodes visited since the last backoff: a hint to one of them is a cycle, not news.
   private final Set<String> visitedSinceBackoff = new HashSet<>();
+  // Nodes this call will not try again (refused the connection, or removed), with why.
+  private final Map<String, Throwable> unusable = new LinkedHashMap<>();
   private int attempts;
   // The current attempt's deadline: the call's, or sooner under the attempt timeout. A
   // DEADLINE_EXCEEDED before it passed came from the server and is final.
@@ -218,14 +227,27 @@ final class RetryingCall<Req, Resp> {
     }
     switch (status.getCode()) {
       case UNAVAILABLE -> {
+        if (KvException.refusedConnection(failure)
+            || KvException.nodeRemoved(failure).isPresent()) {
+          unusable.put(target, failure);
+        }
         String hint = KvException.notLeader(failure)
             .map(raftkv.v1.NotLeader::getLeaderGrpcAddress)
             // A malformed address is a server bug; searching on our own still works.
             .filter(a -> Router.isHostPort(a) && !a.equals(target))
             .orElse(null);
-        String next = dispatcher.router().afterFailure(route, plan, target, hint);
+        if (hint != null) {
+          // A live node names it: it may have come back since it refused.
+          unusable.remove(hint);
+        }
+        String next = usable(dispatcher.router().afterFailure(route, plan, target, hint));
+        if (next == null) {
+          fail(KvException.nowhereToGo(unusable));
+          return;
+        }
         if (hint != null && route == Route.LEADER && !visitedSinceBackoff.contains(next)) {
-          log.debug("{} to {}: not the leader; retrying at {}", name(), target, next);
+          log.log(Level.DEBUG, "{0} to {1}: not the leader; retrying at {2}", name(), target,
+              next);
           attempt(next);
         } else {
           retryLater(next, target, status);
@@ -242,10 +264,10 @@ final class RetryingCall<Req, Resp> {
         ReplicaLagging lagging = plan == null ? null
             : KvException.replicaLagging(failure).orElse(null);
         String next = lagging == null ? null
-            : dispatcher.router().afterLagging(plan, target, lagging);
+            : usable(dispatcher.router().afterLagging(plan, target, lagging));
         if (next != null) {
-          log.debug("{} at {}: replica lagging ({}); falling back to {}", name(), target,
-              status.getDescription(), next);
+          log.log(Level.DEBUG, "{0} at {1}: replica lagging ({2}); falling back to {3}",
+              name(), target, status.getDescription(), next);
           attempt(next);
         } else {
           fail(KvException.of(failure));
@@ -258,13 +280,23 @@ final class RetryingCall<Req, Resp> {
           // The attempt's own limit: the node neither answered nor refused (paused, cut
           // off). Try elsewhere, as if it were unreachable.
           lastRefusal = failure;
-          retryLater(dispatcher.router().afterFailure(route, plan, target, null), target, status);
+          String next = usable(dispatcher.router().afterFailure(route, plan, target, null));
+          // The node that timed out is not unusable, so there is always a next one.
+          retryLater(next != null ? next : target, target, status);
         } else {
           fail(KvException.of(failure));
         }
       }
       default -> fail(KvException.of(failure));
     }
+  }
+
+  /** {@code proposed}, or where the router sends the call instead if this call ruled it out. */
+  private String usable(String proposed) {
+    if (proposed == null || unusable.isEmpty()) {
+      return proposed;
+    }
+    return dispatcher.router().avoiding(route, plan, proposed, unusable.keySet());
   }
 
   private void retryLater(String next, String failed, Status why) {
@@ -276,9 +308,10 @@ final class RetryingCall<Req, Resp> {
     }
     // Sleeping to the deadline, not past it, makes the call fail when its time is up.
     long delay = Math.min(dispatcher.backoff().delayNanos(backoffs++), remaining);
-    if (log.isDebugEnabled()) {
-      log.debug("{} to {} failed ({}: {}); retrying at {} in {} us", name(), failed,
-          why.getCode(), why.getDescription(), next, delay / 1000);
+    if (log.isLoggable(Level.DEBUG)) {
+      // A string: MessageFormat would group a number's digits.
+      log.log(Level.DEBUG, "{0} to {1} failed ({2}: {3}); retrying at {4} in {5} us", name(),
+          failed, why.getCode(), why.getDescription(), next, String.valueOf(delay / 1000));
     }
     try {
       dispatcher.scheduler().schedule(() -> attempt(next), delay, TimeUnit.NANOSECONDS);
@@ -304,7 +337,7 @@ final class RetryingCall<Req, Resp> {
         observer.answered(target, response);
       }
     } catch (RuntimeException e) {
-      log.warn("{}: bookkeeping of the answer failed", name(), e);
+      log.log(Level.WARNING, name() + ": bookkeeping of the answer failed", e);
     } finally {
       if (failure != null) {
         result.completeExceptionally(failure);

@@ -249,6 +249,35 @@ final class Router {
   }
 
   /**
+   * Where a call goes instead of {@code proposed} when that is one of the nodes the call must
+   * not try again ({@code unusable}: nothing listens there, or it left the cluster): for a
+   * replica-served read the next node of its order, else the next configured endpoint.
+   *
+   * @param proposed the node this router named for the next attempt, or null if none
+   * @return {@code proposed} if it is usable, else another usable node, or null if every
+   *     configured endpoint is unusable
+   */
+  String avoiding(Route route, ReadPlan plan, String proposed, Set<String> unusable) {
+    if (proposed != null && !unusable.contains(proposed)) {
+      return proposed;
+    }
+    if (route == Route.REPLICA) {
+      String next = chooseSkipping(plan, unusable::contains);
+      if (next != null) {
+        return next;
+      }
+    }
+    int start = proposed == null ? -1 : endpoints.indexOf(proposed);
+    for (int i = 1; i <= endpoints.size(); i++) {
+      String candidate = endpoints.get(Math.floorMod(start + i, endpoints.size()));
+      if (!unusable.contains(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /**
    * {@code refused} answered the read with a ReplicaLagging refusal: where the read goes next,
    * or null if nowhere (its policy is not FALLBACK, or every node in its order has refused).
    */
@@ -305,7 +334,12 @@ final class Router {
    * {@code avoid}; null if none is left.
    */
   private String choose(ReadPlan plan, String avoid) {
-    Predicate<String> usable = e -> !plan.refused.contains(e) && !e.equals(avoid);
+    return chooseSkipping(plan, e -> e.equals(avoid));
+  }
+
+  /** {@link #choose(ReadPlan, String)}, skipping every node {@code avoid} accepts. */
+  private String chooseSkipping(ReadPlan plan, Predicate<String> avoid) {
+    Predicate<String> usable = e -> !plan.refused.contains(e) && !avoid.test(e);
     List<List<String>> tiers = tiers();
     if (plan.level() == Consistency.SESSION && plan.neededIndex() > 0) {
       for (List<String> tier : tiers) {

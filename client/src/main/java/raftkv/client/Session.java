@@ -1,8 +1,8 @@
 package raftkv.client;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import raftkv.token.SessionToken;
 
 /**
@@ -27,7 +27,7 @@ import raftkv.token.SessionToken;
  * of its {@link KvClient}: the facets work until that is closed; the token stays readable.
  */
 public final class Session {
-  private static final Logger log = LoggerFactory.getLogger(Session.class);
+  private static final Logger log = System.getLogger(Session.class.getName());
 
   private final AtomicReference<SessionToken> token;
   private final AsyncKv async;
@@ -74,7 +74,8 @@ public final class Session {
     try {
       incoming = SessionToken.parse(seen);
     } catch (IllegalArgumentException e) {
-      log.warn("ignoring a session token the server sent: {}", e.getMessage());
+      log.log(Level.WARNING, "ignoring a session token the server sent: {0}",
+          e.getMessage());
       return;
     }
     try {
@@ -83,7 +84,8 @@ public final class Session {
     } catch (IllegalArgumentException otherCluster) {
       // The session was resumed from another cluster's token; its SESSION reads are refused
       // with a message that says so. Never jump to another cluster's log silently.
-      log.warn("session {} kept its token: {}", token(), otherCluster.getMessage());
+      log.log(Level.WARNING, "session {0} kept its token: {1}", token(),
+          otherCluster.getMessage());
     }
   }
 

@@ -18,8 +18,15 @@
  * go to replicas in {@link raftkv.client.ReadPreference} order (roles learned from background
  * status polls), a SESSION read preferably to one already known to hold its token, and a
  * lagging refusal moves on to the next node and finally the leader; unavailable nodes are
- * skipped with exponential backoff; everything stays within the call's deadline. Writes
- * carry a write id that the state machine uses to apply each write at most once however
- * often it is retried.
+ * skipped with exponential backoff; everything stays within the call's deadline. A node that
+ * refuses the connection or was removed from the cluster is not tried again by the call, and
+ * when no other node is left the call fails at once, saying which and why. Writes carry a
+ * write id that the state machine uses to apply each write at most once however often it is
+ * retried.
+ *
+ * <p>{@link raftkv.client.Responses} reads string values and the session token from any
+ * response. The client logs through {@link java.lang.System.Logger} (DEBUG for retries,
+ * WARNING for misconfiguration) and depends on no logging library; docs/java-client.md says
+ * how to route it to SLF4J.
  */
 package raftkv.client;

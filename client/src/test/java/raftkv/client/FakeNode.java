@@ -28,6 +28,7 @@ import raftkv.v1.GetRequest;
 import raftkv.v1.GetResponse;
 import raftkv.v1.KVGrpc;
 import raftkv.v1.KeyValue;
+import raftkv.v1.NodeRemoved;
 import raftkv.v1.NotLeader;
 import raftkv.v1.PutRequest;
 import raftkv.v1.PutResponse;
@@ -200,6 +201,17 @@ final class FakeNode {
 
   static StatusRuntimeException status(Status.Code code, String description) {
     return Status.fromCode(code).withDescription(description).asRuntimeException();
+  }
+
+  /** What a node removed from the cluster answers to anything but an EVENTUAL read. */
+  static StatusRuntimeException removed(String nodeId) {
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.UNAVAILABLE.value())
+        .setMessage("node " + nodeId + ": this node was removed from the cluster's "
+            + "configuration and no longer serves reads that claim freshness; use another node")
+        .addDetails(Any.pack(NodeRemoved.newBuilder().setNodeId(nodeId).build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
   }
 
   static StatusRuntimeException notLeader(String leaderEndpoint) {

@@ -25,8 +25,10 @@ import raftkv.v1.NotLeader;
  *   <li>INVALID_ARGUMENT: the request is wrong; nothing was done. Never retry.
  *   <li>UNAVAILABLE with a {@link NotLeader} detail: go to the named leader. For a write the
  *       outcome may be unknown; retrying with the same write id is safe.
- *   <li>UNAVAILABLE without the detail: this node cannot serve now (stopping, no leader, or
- *       removed from the configuration); try another.
+ *   <li>UNAVAILABLE with a {@link raftkv.v1.NodeRemoved} detail: this node was removed from
+ *       the configuration and will not serve the call; try another, and not this one again.
+ *   <li>UNAVAILABLE without a detail: this node cannot serve now (stopping, no leader); try
+ *       another.
  *   <li>RESOURCE_EXHAUSTED: the leader's apply queue is full, or it is changing membership or
  *       leadership; back off and retry.
  *   <li>FAILED_PRECONDITION with a {@link raftkv.v1.ReplicaLagging} detail: this replica
@@ -66,8 +68,7 @@ final class Errors {
       return Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException();
     }
     if (cause instanceof RemovedFromCluster) {
-      return Status.UNAVAILABLE.withDescription("node " + nodeId + ": " + cause.getMessage())
-          .asRuntimeException();
+      return removed(cause.getMessage());
     }
     if (cause instanceof ReplicaLagging lagging) {
       return replicaLagging(lagging);
@@ -114,6 +115,20 @@ final class Errors {
         .setCode(Status.Code.UNAVAILABLE.value())
         .setMessage(description)
         .addDetails(Any.pack(hint.build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  /**
+   * UNAVAILABLE with a {@link raftkv.v1.NodeRemoved} detail: unlike a node that is stopping or
+   * without a leader, this one will not serve the call however often it is asked, and the
+   * detail lets a client stop asking it.
+   */
+  StatusRuntimeException removed(String why) {
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.UNAVAILABLE.value())
+        .setMessage("node " + nodeId + ": " + why)
+        .addDetails(Any.pack(raftkv.v1.NodeRemoved.newBuilder().setNodeId(nodeId).build()))
         .build();
     return StatusProto.toStatusRuntimeException(status);
   }

@@ -67,6 +67,19 @@ class ErrorsTest {
   }
 
   @Test
+  void aRemovedNodeSaysSoWithADetailThatTellsClientsNotToAskItAgain() {
+    Errors named = new Errors(null, new Members(java.util.List.of()), "l9", null);
+    com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(
+        named.toStatus(new CompletionException(new raftkv.reads.RemovedFromCluster())));
+
+    assertThat(status.getCode()).isEqualTo(Code.UNAVAILABLE.value());
+    assertThat(status.getMessage()).startsWith("node l9: this node was removed from the cluster");
+    assertThat(status.getDetailsList()).singleElement()
+        .satisfies(d -> assertThat(d.unpack(raftkv.v1.NodeRemoved.class).getNodeId())
+            .isEqualTo("l9"));
+  }
+
+  @Test
   void invalidRequestsStorageFailuresAndUnavailableNodesMapToTheirCodes() {
     assertThat(errors.toStatus(new InvalidRequest("key is empty")).getStatus().getCode())
         .isEqualTo(Code.INVALID_ARGUMENT);
