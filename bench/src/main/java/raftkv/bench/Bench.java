@@ -35,6 +35,9 @@ public final class Bench {
   private final Map<Consistency, OpStats> reads = new EnumMap<>(Consistency.class);
   private volatile boolean warm;
   private volatile long startedNanos;
+  // Guarded by this: running totals at the last live line, to print the last second's share.
+  private long staleAtLastTick;
+  private long errorsAtLastTick;
 
   private Bench(KvClient client, BenchOptions options, Consumer<String> live) {
     this.client = client;
@@ -82,6 +85,8 @@ public final class Bench {
         reads.values().forEach(OpStats::reset);
         checker.resetCounts();
         sampler.resetLag();
+        staleAtLastTick = 0;
+        errorsAtLastTick = 0;
         warm = true;
       }
       long cpuFrom = cpuNanos();
@@ -141,22 +146,41 @@ public final class Bench {
     return session.token();
   }
 
+  /**
+   * The live line: what the last second did (each rate is a count over that second), then
+   * the one running total, guarantee violations, which must stay 0 for SESSION and
+   * LINEARIZABLE. Counts start again when the warmup ends.
+   */
   private synchronized void tick() {
-    Histogram interval = writes.tick().copy();
+    Histogram writeInterval = writes.tick();
+    Histogram readInterval = new Histogram(3);
     long errors = writes.errorCount();
     for (OpStats s : reads.values()) {
-      interval.add(s.tick());
+      readInterval.add(s.tick());
       errors += s.errorCount();
     }
-    long seconds = Math.round((System.nanoTime() - startedNanos) / 1e9);
     long stale = 0;
     for (Counts c : checker.counts().values()) {
       stale += c.staleReads();
     }
-    live.accept(String.format("%4ds %-7s %8d ops/s  p99 %7.2f ms  errors %d  violations %d"
-            + "  stale reads %d", seconds, warm ? "" : "warmup", interval.getTotalCount(),
-        interval.getValueAtPercentile(99) / 1000.0, errors, checker.guaranteeViolations(),
-        stale));
+    long seconds = Math.round((System.nanoTime() - startedNanos) / 1e9);
+    StringBuilder line = new StringBuilder(String.format("%4d s %-8s  writes/s %5d (p99 %s)",
+        seconds, warm ? "measured" : "warmup", writeInterval.getTotalCount(),
+        p99Millis(writeInterval)));
+    if (!reads.isEmpty()) {
+      line.append(String.format("  reads/s %5d (p99 %s)  stale reads/s %d",
+          readInterval.getTotalCount(), p99Millis(readInterval), stale - staleAtLastTick));
+    }
+    line.append(String.format("  errors/s %d  guarantee violations (total) %d",
+        errors - errorsAtLastTick, checker.guaranteeViolations()));
+    staleAtLastTick = stale;
+    errorsAtLastTick = errors;
+    live.accept(line.toString());
+  }
+
+  private static String p99Millis(Histogram micros) {
+    return micros.getTotalCount() == 0 ? "-" : String.format("%.2f ms",
+        micros.getValueAtPercentile(99) / 1000.0);
   }
 
   private BenchReport report(double seconds, long cpuNanos, Map<String, Double> nodesCpuFrom,

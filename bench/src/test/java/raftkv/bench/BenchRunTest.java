@@ -67,7 +67,8 @@ class BenchRunTest {
     BenchReport report = Bench.run(client, options, lines::add);
     JsonNode json = JSON.readTree(report.toJson());
 
-    assertThat(lines).as("live progress lines").anySatisfy(l -> assertThat(l).contains("ops/s"));
+    assertThat(lines).as("live progress lines, each rate named")
+        .anySatisfy(l -> assertThat(l).contains("writes/s", "reads/s", "stale reads/s"));
     JsonNode levels = json.get("levels");
     assertThat(fieldNames(levels))
         .containsExactlyInAnyOrder("linearizable", "session", "bounded", "eventual");

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +38,8 @@ import raftkv.v1.Consistency;
 final class DemoCommand implements Callable<Integer> {
   static final List<Consistency> LEVELS =
       List.of(Consistency.EVENTUAL, Consistency.SESSION, Consistency.LINEARIZABLE);
+  /** How often the JIT warm-up prints the bench's live line, so that 30 s are not silent. */
+  static final Duration WARMUP_PROGRESS = Duration.ofSeconds(5);
 
   @Option(names = "--duration", defaultValue = "15s", converter = DurationConverter.class,
       description = "Measured time per read level (default ${DEFAULT-VALUE}).")
@@ -77,23 +81,30 @@ final class DemoCommand implements Callable<Integer> {
           Integer.parseInt(LocalCluster.DEFAULT_SNAPSHOT_INTERVAL_S),
           LocalCluster.jvmOptions(LocalCluster.DEFAULT_JVM_OPTIONS), false);
       System.out.println("Leader: " + started.leader().getNodeId() + ". Each of " + clients
-          + " sessions writes its own key, then reads it back at once; "
-          + warmup.toSeconds() + " s warmup and " + duration.toSeconds() + " s measured per level.");
+          + " sessions writes its own key, then reads it back at once. About "
+          + jitWarmup.plus(warmup.plus(duration).multipliedBy(LEVELS.size())).toSeconds()
+          + " s from here: " + jitWarmup.toSeconds() + " s warm-up, then per read level "
+          + warmup.toSeconds() + " s warmup and " + duration.toSeconds() + " s measured.");
       Map<Consistency, BenchReport> reports = new LinkedHashMap<>();
       try (KvClient client = KvClient.builder().endpoints(started.cluster().grpcAddresses())
           .defaultDeadline(Duration.ofSeconds(10)).build()) {
         // Five JVMs compile their hot paths during the first seconds of load: warm every
         // level's path first, or whichever level ran first would look slowest.
-        System.out.println();
-        System.out.println("== warming up the JVMs for " + jitWarmup.toSeconds()
-            + " s with all three levels (not measured)");
-        Bench.run(client, BenchOptions.builder().pattern(Pattern.WRITE_THEN_READ)
-            .consistency(LevelMix.parse("eventual,session,linearizable")).clients(clients)
-            .duration(jitWarmup).warmup(Duration.ZERO).build(), line -> { });
+        if (jitWarmup.toMillis() > 0) {
+          System.out.println();
+          System.out.println("== Warming up for " + jitWarmup.toSeconds() + " s: all three read "
+              + "levels at once while the five JVMs compile their hot paths (not measured; a "
+              + "progress line every " + WARMUP_PROGRESS.toSeconds() + " s)");
+          Bench.run(client, BenchOptions.builder().pattern(Pattern.WRITE_THEN_READ)
+              .consistency(LevelMix.parse("eventual,session,linearizable")).clients(clients)
+              .warmup(jitWarmup).duration(Duration.ofMillis(1)).build(),
+              warmupProgress(line -> System.out.println("  " + line), jitWarmup, WARMUP_PROGRESS));
+        }
         for (Consistency level : LEVELS) {
           System.out.println();
           System.out.println("== " + LevelMix.name(level).toUpperCase(java.util.Locale.ROOT)
-              + " reads");
+              + " reads: " + warmup.toSeconds() + " s warmup, then " + duration.toSeconds()
+              + " s measured (a line per second)");
           BenchOptions options = BenchOptions.builder().pattern(Pattern.WRITE_THEN_READ)
               .consistency(LevelMix.of(level)).clients(clients).sessions(clients)
               .duration(duration).warmup(warmup).build();
@@ -101,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
       System.out.println();
-      System.out.print(DemoTable.render(reports));
+      System.out.print(DemoTable.render(reports, duration));
       if (json != null) {
         Map<String, Object> all = new LinkedHashMap<>();
         reports.forEach((level, r) -> all.put(LevelMix.name(level), r));
@@ -125,6 +136,27 @@ final class DemoCommand implements Callable<Integer> {
         // The hook is running or has run: cleanup is under way already.
       }
     }
+  }
+
+  /**
+   * The JIT warm-up's progress: the bench's first live line, then one every {@code every},
+   * and none after {@code length}, when the bench is only draining. The bench ticks once a
+   * second, a little late at times, so both bounds allow a tenth of {@code every}.
+   * Thread-safe: the bench calls it from its ticker thread and, for phase lines, from the
+   * caller's.
+   */
+  static Consumer<String> warmupProgress(Consumer<String> out, Duration length, Duration every) {
+    long start = System.nanoTime();
+    long slack = every.toNanos() / 10;
+    AtomicLong next = new AtomicLong(start);
+    return line -> {
+      long now = System.nanoTime();
+      long due = next.get();
+      if (now - start <= length.toNanos() + slack && now - due >= 0
+          && next.compareAndSet(due, now + every.toNanos() - slack)) {
+        out.accept(line);
+      }
+    };
   }
 
   /** Stops the cluster's processes (if cluster.json was written) and deletes its directory. */

@@ -9,7 +9,13 @@ import picocli.CommandLine.Option;
 
 /** {@code --json}: how a verb prints its result, for people or for scripts. */
 final class Output {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Built on first use: creating an ObjectMapper loads some 500 classes, a cost every verb
+   * (and {@code --help}, which builds every verb's options) would otherwise pay at start-up.
+   */
+  private static final class Mapper {
+    static final ObjectMapper JSON = new ObjectMapper();
+  }
 
   @Option(names = "--json", description = "Print the result as one JSON object.")
   boolean json;
@@ -52,12 +58,12 @@ final class Output {
 
   /** Writes {@code value} to {@code file} as indented JSON. */
   static void writeJson(java.nio.file.Path file, Object value) throws java.io.IOException {
-    JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), value);
+    Mapper.JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), value);
   }
 
   static String toJson(Object value) {
     try {
-      return JSON.writeValueAsString(value);
+      return Mapper.JSON.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -1,17 +1,19 @@
 package raftkv.cli;
 
 import java.io.File;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code raftkv} command. Each subcommand is one class in this package. */
 @Command(name = "raftkv", mixinStandardHelpOptions = true, version = "raftkv 0.1.0",
-    description = "A Raft-replicated key-value store with linearizable writes.",
-    subcommands = {ServerCommand.class, ClusterCommand.class, PutCommand.class,
-        GetCommand.class, DeleteCommand.class, RangeCommand.class, TxnCommand.class,
-        StatusCommand.class, BenchCommand.class, DemoCommand.class, ChaosCommand.class,
-        AdminCommand.class})
+    description = "A Raft-replicated key-value store with linearizable writes.")
 public final class Raftkv {
+  /** The verbs, in the order --help lists them. */
+  static final List<Class<?>> VERBS = List.of(ServerCommand.class, ClusterCommand.class,
+      PutCommand.class, GetCommand.class, DeleteCommand.class, RangeCommand.class,
+      TxnCommand.class, StatusCommand.class, BenchCommand.class, DemoCommand.class,
+      ChaosCommand.class, AdminCommand.class);
 
   public static void main(String[] args) {
     // Initialise logging before any thread logs: SLF4J otherwise queues early calls from
@@ -22,7 +24,7 @@ public final class Raftkv {
 
   /** Runs the command line and returns its exit code (tests call this in-process). */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new Raftkv());
+    CommandLine cli = commandLine(args);
     java.util.Optional<File> config = configFile(args);
     if (config.isPresent()) {
       CommandLine server = cli.getSubcommands().get("server");
@@ -35,6 +37,29 @@ public final class Raftkv {
       }
     }
     return cli.execute(args);
+  }
+
+  /**
+   * The command line with only the verb {@code args} start with, when they start with one:
+   * picocli reads every option of every verb it is given by reflection, a fifth of a second
+   * or so of a short verb's start. Everything else ({@code --help}, no verb, an unknown one)
+   * gets all verbs, so that usage and "did you mean" list them all.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine cli = new CommandLine(new Raftkv());
+    String first = args.length > 0 ? args[0] : "";
+    List<Class<?>> named = VERBS.stream().filter(verb -> names(verb).contains(first)).toList();
+    for (Class<?> verb : named.isEmpty() ? VERBS : named) {
+      cli.addSubcommand(verb);
+    }
+    return cli;
+  }
+
+  private static List<String> names(Class<?> verb) {
+    Command command = verb.getAnnotation(Command.class);
+    List<String> names = new java.util.ArrayList<>(List.of(command.aliases()));
+    names.add(command.name());
+    return names;
   }
 
   /**

@@ -26,8 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoProcessTest {
   private static final java.util.regex.Pattern STARTING = java.util.regex.Pattern.compile(
       "Starting 3 voters and 2 learners, one process each, in (\\S+)");
-  /** A table row: level, reads/s, read p50, read p99, then "N = P %" missed own writes. */
-  private static final String ROW = "^%s\\s+\\S+\\s+\\S+ ms\\s+\\S+ ms\\s+(\\d+) = \\s*\\S+ %%";
+  /**
+   * A table row: level, reads/s, read p50, read p99, then "N = P %" missed own writes and
+   * "N = P %" stale reads.
+   */
+  private static final String ROW =
+      "^%s\\s+\\S+\\s+\\S+ ms\\s+\\S+ ms\\s+(\\d+) = \\s*\\S+ %%\\s+(\\d+) = \\s*\\S+ %%";
 
   /** Directories the demo ran in; any node process still running from one is stopped. */
   private final List<String> demoDirs = new ArrayList<>();
@@ -47,7 +51,7 @@ class DemoProcessTest {
   }
 
   @Test
-  void demoPrintsOneRowPerLevelSessionAndLinearizableMissNoOwnWriteAndItLeavesNothingBehind() {
+  void demoPrintsOneLabelledRowPerLevelSessionAndLinearizableMissNoOwnWriteAndItLeavesNothingBehind() {
     CliRun r = CliRun.raftkv("demo", "--duration", "2s", "--warmup", "1s", "--jit-warmup", "1s", "--clients", "4");
     String dir = demoDir(r);
 
@@ -60,6 +64,9 @@ class DemoProcessTest {
     }
     assertThat(missedOwnWrites(r.out(), "SESSION")).isZero();
     assertThat(missedOwnWrites(r.out(), "LINEARIZABLE")).isZero();
+    assertThat(staleReads(r.out(), "SESSION")).isZero();
+    assertThat(staleReads(r.out(), "LINEARIZABLE")).isZero();
+    assertEveryNumberIsLabelled(r);
     assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("EVENTUAL: "));
     assertThat(lines).anySatisfy(l ->
         assertThat(l).startsWith("SESSION: every read showed its own write"));
@@ -95,6 +102,32 @@ class DemoProcessTest {
     }
   }
 
+  /** The demo is the first thing a person sees: every number on it says what it counts. */
+  private static void assertEveryNumberIsLabelled(CliRun r) {
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines).as("what the warm-up does and for how long, before it starts: %s", r)
+        .anySatisfy(l -> assertThat(l).startsWith("== Warming up for 1 s: ").contains("not measured"));
+    assertThat(lines).as("each level says how long it warms up and is measured")
+        .anySatisfy(l -> assertThat(l).isEqualTo(
+            "== SESSION reads: 1 s warmup, then 2 s measured (a line per second)"));
+    assertThat(lines).as("live lines: per-second rates of writes, reads and stale reads, and "
+            + "the running total of violations, each named")
+        .anySatisfy(l -> assertThat(l).contains("measured", "writes/s", "reads/s",
+            "stale reads/s", "errors/s", "guarantee violations (total)"));
+    assertThat(lines).as("the table's header names every column with its unit")
+        .anySatisfy(l -> assertThat(l).startsWith("read level").contains("reads/s", "read p50",
+            "read p99", "missed own write", "stale reads", "server wait p50/p99",
+            "served by lead/fol/lrn", "writes/s", "write p99"));
+    assertThat(lines).as("a legend under the table tells the two kinds of miss apart")
+        .anySatisfy(l -> assertThat(l).startsWith("Every number is from the measured part of "
+            + "each level's run (2 s)"))
+        .anySatisfy(l -> assertThat(l).startsWith("  missed own write  the read returned an older "
+            + "version of its key"))
+        .anySatisfy(l -> assertThat(l).startsWith("  stale reads       the node that served the "
+            + "read had applied less than the session's"))
+        .anySatisfy(l -> assertThat(l).contains("Every missed"));
+  }
+
   /** The directory named on the demo's first line; remembered for the cleanup. */
   private String demoDir(CliRun r) {
     String first = r.out().lines().findFirst().orElse("");
@@ -105,10 +138,18 @@ class DemoProcessTest {
   }
 
   private static long missedOwnWrites(String out, String level) {
+    return rowCount(out, level, 1);
+  }
+
+  private static long staleReads(String out, String level) {
+    return rowCount(out, level, 2);
+  }
+
+  private static long rowCount(String out, String level, int group) {
     Matcher m = java.util.regex.Pattern.compile(String.format(ROW, level),
         java.util.regex.Pattern.MULTILINE).matcher(out);
     assertThat(m.find()).as("a %s row in %s", level, out).isTrue();
-    return Long.parseLong(m.group(1));
+    return Long.parseLong(m.group(group));
   }
 
   private static List<ProcessHandle> nodeProcesses(String dir) {
