@@ -1,10 +1,16 @@
 package raftkv.cli;
 
 import java.io.File;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
-/** The {@code raftkv} command. Each subcommand is one class in this package. */
+/**
+ * The {@code raftkv} command. Each subcommand is one class in this package. Exit status: 0 done,
+ * 1 failed, 2 usage error (a verb may document more, e.g. bench's 3).
+ */
 @Command(name = "raftkv", mixinStandardHelpOptions = true, version = "raftkv 0.1.0",
     description = "A Raft-replicated key-value store with linearizable writes.",
     subcommands = {ServerCommand.class, ClusterCommand.class, PutCommand.class,
@@ -12,6 +18,10 @@ import picocli.CommandLine.Command;
         StatusCommand.class, BenchCommand.class, DemoCommand.class, ChaosCommand.class,
         AdminCommand.class})
 public final class Raftkv {
+  // Read by Failures through the parse result, wherever on the line it was given.
+  @Option(names = Failures.VERBOSE, scope = ScopeType.INHERIT,
+      description = "On a failure, also print the stack trace.")
+  boolean verbose;
 
   public static void main(String[] args) {
     // Initialise logging before any thread logs: SLF4J otherwise queues early calls from
@@ -22,7 +32,15 @@ public final class Raftkv {
 
   /** Runs the command line and returns its exit code (tests call this in-process). */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new Raftkv());
+    return run(System.getenv(), args);
+  }
+
+  /** {@link #run(String...)} in the given environment ({@link EnvironmentDefaults}). */
+  static int run(Map<String, String> environment, String... args) {
+    CommandLine cli = new CommandLine(new Raftkv())
+        .setParameterExceptionHandler(new UsageErrors())
+        .setExecutionExceptionHandler(new Failures())
+        .setDefaultValueProvider(new EnvironmentDefaults(environment));
     java.util.Optional<File> config = configFile(args);
     if (config.isPresent()) {
       CommandLine server = cli.getSubcommands().get("server");
