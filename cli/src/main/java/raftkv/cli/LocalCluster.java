@@ -152,7 +152,7 @@ final class LocalCluster {
     List<ProcessHandle> handles = new ArrayList<>();
     List<String> stopped = new ArrayList<>();
     for (ClusterFile.Node n : nodes) {
-      process(n).ifPresent(h -> {
+      ProcessHandle.of(n.pid()).filter(ProcessHandle::isAlive).ifPresent(h -> {
         h.destroy();
         handles.add(h);
         stopped.add(n.id());
@@ -168,15 +168,6 @@ final class LocalCluster {
     return stopped;
   }
 
-  /**
-   * The node's process if it is alive and still that node: after a reboot its recorded pid may
-   * belong to another program, which must not be signalled. Where the OS does not show a
-   * process's arguments, a live pid is taken for the node.
-   */
-  static Optional<ProcessHandle> process(ClusterFile.Node node) {
-    return ProcessHandle.of(node.pid()).filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().commandLine().map(c -> c.contains(node.dataDir())).orElse(true));
-  }
 
   /**
    * The id of the leader as the first live node that answers sees it (itself, or the leader
