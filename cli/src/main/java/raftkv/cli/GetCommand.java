@@ -11,7 +11,8 @@ import raftkv.v1.GetRequest;
 import raftkv.v1.GetResponse;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
-    description = "Reads KEY. Prints its value; nothing (and found=false with --json) when missing.",
+    description = "Reads KEY. Prints its value; nothing (and found=false with --json) when "
+        + "missing.",
     footerHeading = "%nExamples:%n",
     footer = {"  raftkv get --cluster /tmp/kv color",
         "  raftkv get --cluster /tmp/kv color --consistency eventual --json",

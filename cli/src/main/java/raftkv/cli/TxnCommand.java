@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,7 +99,7 @@ final class TxnCommand extends DataCommand {
           ? "get" + key + " = " + op.getGet().getKv().getValue().toStringUtf8() + " (version "
               + op.getGet().getKv().getVersion() + ")"
           : "get" + key + ": not found";
-      default -> op.getOpCase().name().toLowerCase(java.util.Locale.ROOT);
+      default -> op.getOpCase().name().toLowerCase(Locale.ROOT);
     };
   }
 

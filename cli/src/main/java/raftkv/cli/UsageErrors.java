@@ -1,11 +1,11 @@
 package raftkv.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -33,7 +33,7 @@ final class UsageErrors implements IParameterExceptionHandler {
       String typed = u.getUnmatched().get(0);
       String option = typed.contains("=") ? typed.substring(0, typed.indexOf('=')) : typed;
       List<String> options = spec.options().stream().filter(o -> !o.hidden())
-          .flatMap(o -> java.util.Arrays.stream(o.names())).filter(n -> n.startsWith("--"))
+          .flatMap(o -> Arrays.stream(o.names())).filter(n -> n.startsWith("--"))
           .toList();
       err.println(name + ": unknown option '" + option + "'."
           + didYouMean(Suggestions.closest(option, options), ""));
