@@ -88,8 +88,9 @@ final class ClusterCommand {
         return 1;
       }
       List<ClusterFile.Node> nodes = started.cluster().nodes();
-      System.out.printf("cluster of %d voters and %d learners running in %s; leader %s%n",
-          voters, learners, dir, started.leader().getNodeId());
+      System.out.printf("cluster of %s and %s running in %s; leader %s%n",
+          Plural.of(voters, "voter"), Plural.of(learners, "learner"), dir,
+          started.leader().getNodeId());
       if (secure) {
         System.out.printf("  TLS and authentication on: CA %s, admin token in %s%n",
             started.cluster().caFile(), started.cluster().tokenFile());
