@@ -156,11 +156,12 @@ public record BenchReport(Map<String, Object> config, double measuredSeconds,
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%-13s %9s %9s %8s %8s %8s %8s %9s %9s %9s %8s %7s  %s%n",
         "", "ops", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "wait p99",
-        "ryw miss", "mono", "stale", "errors / served by"));
+        "ryw miss", "mono", "stale", "errors, served by"));
     row(sb, "writes", writes);
     levels.forEach((name, ops) -> row(sb, "read " + name, ops));
-    sb.append(String.format("%-13s %9d %9.0f   in %.1f s; errors %s%n", "total", total.ops(),
-        total.throughputOpsPerSec(), measuredSeconds, errors));
+    sb.append(String.format("%-13s %9d %9.0f   in %.1f s; %s%n", "total", total.ops(),
+        total.throughputOpsPerSec(), measuredSeconds,
+        counts(errors).isEmpty() ? "no errors" : "errors " + counts(errors)));
     sb.append(String.format("bench process CPU: %.1f s = %.2f cores of the machine, %.0f µs per "
         + "operation%n", tool.cpuSeconds(), tool.cpuCores(), tool.cpuMicrosPerOp()));
     if (cluster != null) {
@@ -194,6 +195,27 @@ public record BenchReport(Map<String, Object> config, double measuredSeconds,
         read ? v.readYourWrites() : "-",
         read ? v.monotonicReads() : v.monotonicWrites(),
         read ? o.staleReads() : "-",
-        o.errors() + (read ? " " + o.servedBy() : "")));
+        outcome(o, read)));
+  }
+
+  /** The last cell: errors by code if any, then where reads were served; "-" when neither. */
+  private static String outcome(Ops o, boolean read) {
+    String errorCounts = counts(o.errors());
+    String servedCounts = read ? counts(o.servedBy()) : "";
+    String errorText = errorCounts.isEmpty() ? "" : "errors " + errorCounts;
+    String served = servedCounts.isEmpty() ? "" : "served by " + servedCounts;
+    String both = errorText + (errorText.isEmpty() || served.isEmpty() ? "" : "; ") + served;
+    return both.isEmpty() ? "-" : both;
+  }
+
+  /** "leader 10, learners 1735": each name and its count, in the map's order, zeros left out. */
+  static String counts(Map<String, Long> byName) {
+    StringBuilder out = new StringBuilder();
+    byName.forEach((name, n) -> {
+      if (n != null && n > 0) {
+        out.append(out.length() == 0 ? "" : ", ").append(name).append(' ').append(n);
+      }
+    });
+    return out.toString();
   }
 }

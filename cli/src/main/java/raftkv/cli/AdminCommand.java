@@ -49,7 +49,7 @@ final class AdminCommand {
   static final class RemoveLearner implements Callable<Integer> {
     @Mixin Connection connection;
     @Mixin Output output;
-    @Option(names = "--id", required = true) String id;
+    @Option(names = "--id", required = true, description = "The learner's node id.") String id;
 
     @Override
     public Integer call() {
@@ -77,7 +77,7 @@ final class AdminCommand {
   static final class RemoveVoter implements Callable<Integer> {
     @Mixin Connection connection;
     @Mixin Output output;
-    @Option(names = "--id", required = true) String id;
+    @Option(names = "--id", required = true, description = "The voter's node id.") String id;
 
     @Override
     public Integer call() {
@@ -90,7 +90,7 @@ final class AdminCommand {
   static final class Promote implements Callable<Integer> {
     @Mixin Connection connection;
     @Mixin Output output;
-    @Option(names = "--id", required = true) String id;
+    @Option(names = "--id", required = true, description = "The learner's node id.") String id;
     @Option(names = "--max-lag-entries", defaultValue = "0",
         description = "Most entries the learner may be behind the leader's log (0: the "
             + "server's default, 1000).")
@@ -109,7 +109,8 @@ final class AdminCommand {
   static final class TransferLeader implements Callable<Integer> {
     @Mixin Connection connection;
     @Mixin Output output;
-    @Option(names = "--to", required = true, paramLabel = "ID") String id;
+    @Option(names = "--to", required = true, paramLabel = "ID",
+        description = "The voter to hand leadership to.") String id;
     @Option(names = "--max-lag-entries", defaultValue = "0",
         description = "Most entries the target may be behind (0: the server's default, 1000).")
     long maxLagEntries;
@@ -148,9 +149,16 @@ final class AdminCommand {
 
   /** The node an add-learner or add-voter names: its id and both addresses. */
   static final class NewMember {
-    @Option(names = "--id", required = true) String id;
-    @Option(names = "--raft-address", required = true, paramLabel = "HOST:PORT") String raftAddress;
-    @Option(names = "--grpc-address", required = true, paramLabel = "HOST:PORT") String grpcAddress;
+    @Option(names = "--id", required = true, description = "The new node's id (its server --id).")
+    String id;
+
+    @Option(names = "--raft-address", required = true, paramLabel = "HOST:PORT",
+        description = "Where the new node listens for Raft traffic.")
+    String raftAddress;
+
+    @Option(names = "--grpc-address", required = true, paramLabel = "HOST:PORT",
+        description = "Where the new node serves clients (gRPC).")
+    String grpcAddress;
 
     Member toProto() {
       return Member.newBuilder().setId(id).setRaftAddress(raftAddress).setGrpcAddress(grpcAddress)

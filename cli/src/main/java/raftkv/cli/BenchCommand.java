@@ -27,17 +27,21 @@ import raftkv.client.KvException;
         + "response (every write writes a unique value).",
         "Closed loop by default (--clients operations in flight); --rate R runs an open loop "
             + "with Poisson arrivals, latency counted from each arrival.",
-        "Exit status 3 if a SESSION or LINEARIZABLE read or a write broke a guarantee.",
-        "--timeout is each operation's deadline, retries included."})
+        "Durations (--duration, --timeout, ...) are " + DurationConverter.FORMS,
+        "Exit status 3 if a SESSION or LINEARIZABLE read or a write broke a guarantee."},
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv bench --cluster /tmp/kv --clients 64 --read-ratio 0 --duration 20s",
+        "  raftkv bench --cluster /tmp/kv --rate 2000 --consistency session:0.8,linearizable:0.2",
+        "  raftkv bench --cluster /tmp/kv --pattern write-then-read --json report.json"})
 final class BenchCommand implements Callable<Integer> {
   @Mixin Connection connection;
 
   @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
-      description = "Measured time (default ${DEFAULT-VALUE}).")
+      paramLabel = "DURATION", description = "Measured time (default ${DEFAULT-VALUE}).")
   Duration duration;
 
   @Option(names = "--warmup", defaultValue = "2s", converter = DurationConverter.class,
-      description = "Unmeasured time first (default ${DEFAULT-VALUE}).")
+      paramLabel = "DURATION", description = "Unmeasured time first (default ${DEFAULT-VALUE}).")
   Duration warmup;
 
   @Option(names = "--clients", defaultValue = "16",
@@ -69,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
   String consistency;
 
   @Option(names = "--max-staleness", defaultValue = "500ms", converter = DurationConverter.class,
-      description = "The bound of 'bounded' reads (default ${DEFAULT-VALUE}).")
+      paramLabel = "DURATION", description = "The bound of 'bounded' reads (default ${DEFAULT-VALUE}).")
   Duration maxStaleness;
 
   @Option(names = "--keys", defaultValue = "10000",

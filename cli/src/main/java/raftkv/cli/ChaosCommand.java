@@ -32,17 +32,18 @@ import raftkv.chaos.NodeLauncher;
             + "minority/majority split), delay, drop, snapshot (a replica must install a "
             + "snapshot), membership (add and remove a learner under load), restart (every "
             + "node killed at once and replayed).",
+        "Durations (--duration, --fault-hold, ...) are " + DurationConverter.FORMS,
         "Exit status 3 if any check found a violation or a write was lost; 4 if the run "
             + "reached --max-duration before every fault kind was injected; 1 if the run could "
             + "not be completed; 2 on a usage error."})
 final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "60s", converter = DurationConverter.class,
-      description = "How long faults are injected at least (default ${DEFAULT-VALUE}); the "
+      paramLabel = "DURATION", description = "How long faults are injected at least (default ${DEFAULT-VALUE}); the "
           + "run goes on until every requested fault kind has been injected once.")
   Duration duration;
 
   @Option(names = "--max-duration", converter = DurationConverter.class,
-      description = "No fault starts after this (default: --duration + 10m). A run that reaches "
+      paramLabel = "DURATION", description = "No fault starts after this (default: --duration + 10m). A run that reaches "
           + "it before every fault kind ran is incomplete: exit status 4.")
   Duration maxDuration;
 
@@ -72,11 +73,11 @@ final class ChaosCommand implements Callable<Integer> {
   int sessions;
 
   @Option(names = "--fault-hold", defaultValue = "3s", converter = DurationConverter.class,
-      description = "How long each fault lasts (default ${DEFAULT-VALUE}).")
+      paramLabel = "DURATION", description = "How long each fault lasts (default ${DEFAULT-VALUE}).")
   Duration faultHold;
 
   @Option(names = "--quiet", defaultValue = "1s", converter = DurationConverter.class,
-      description = "Time without a fault between two faults (default ${DEFAULT-VALUE}).")
+      paramLabel = "DURATION", description = "Time without a fault between two faults (default ${DEFAULT-VALUE}).")
   Duration quiet;
 
   @Option(names = "--snapshot-interval-s", defaultValue = "5",

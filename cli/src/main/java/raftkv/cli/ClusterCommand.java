@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -15,12 +16,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import raftkv.v1.StatusResponse;
 
-/** {@code raftkv cluster start|stop|status|restart-node}: a local cluster of node processes. */
+/**
+ * {@code raftkv cluster start|stop|status|restart-node}: a local cluster of node processes.
+ * Exit status {@value #NOT_RUNNING} says no node of the cluster is running, as {@code
+ * systemctl status} and LSB init scripts say of a service that is not running; stop on a
+ * stopped cluster says so too, instead of reporting nodes it did not stop.
+ */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-    description = "Runs a local cluster: one separate process per node, on free loopback ports.",
+    description = {"Runs a local cluster: one separate process per node, on free loopback ports.",
+        "Exit status: 0 done; 1 failed; 2 usage error; " + ClusterCommand.NOT_RUNNING
+            + " no node of the cluster is running (stop, status)."},
     subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class,
         ClusterCommand.Status.class, ClusterCommand.RestartNode.class})
 final class ClusterCommand {
+  /** Exit status of stop and status when no node of the cluster is running. */
+  static final int NOT_RUNNING = 3;
+
+  /** How long restart-node waits for the node to be ready, as start waits for a leader. */
+  static final int READY_WAIT_SECONDS = 60;
+
   @Command(name = "start", mixinStandardHelpOptions = true,
       description = "Starts the nodes, writes DIR/cluster.json, returns once a leader is elected.")
   static final class Start implements Callable<Integer> {
@@ -74,8 +88,9 @@ final class ClusterCommand {
         return 1;
       }
       List<ClusterFile.Node> nodes = started.cluster().nodes();
-      System.out.printf("cluster of %d voters and %d learners running in %s; leader %s%n",
-          voters, learners, dir, started.leader().getNodeId());
+      System.out.printf("cluster of %s and %s running in %s; leader %s%n",
+          Plural.of(voters, "voter"), Plural.of(learners, "learner"), dir,
+          started.leader().getNodeId());
       if (secure) {
         System.out.printf("  TLS and authentication on: CA %s, admin token in %s%n",
             started.cluster().caFile(), started.cluster().tokenFile());
@@ -89,24 +104,39 @@ final class ClusterCommand {
   }
 
   @Command(name = "stop", mixinStandardHelpOptions = true,
-      description = "Stops every node of the cluster in DIR (SIGTERM, then SIGKILL after 15 s).")
+      description = {"Stops every node of the cluster in DIR (SIGTERM, then SIGKILL after "
+          + "15 s), the leader last.",
+          "Exit status " + NOT_RUNNING + " if no node was running (nothing stopped)."})
   static final class Stop implements Callable<Integer> {
-    @Option(names = "--dir", required = true) Path dir;
+    @Option(names = "--dir", required = true, description = "The cluster's directory.")
+    Path dir;
 
     @Override
     public Integer call() {
       ClusterFile cluster = ClusterFile.read(dir);
-      LocalCluster.stopAll(cluster);
-      System.out.println("stopped " + cluster.nodes().size() + " nodes in " + dir);
+      List<String> stopped = LocalCluster.stopAll(cluster);
+      List<String> notRunning = cluster.nodes().stream().map(ClusterFile.Node::id)
+          .filter(id -> !stopped.contains(id)).toList();
+      if (stopped.isEmpty()) {
+        System.err.println("raftkv: no node of the cluster in " + dir
+            + " was running; nothing to stop");
+        return NOT_RUNNING;
+      }
+      System.out.println("stopped " + Plural.of(stopped.size(), "node") + " in " + dir
+          + (notRunning.isEmpty() ? ""
+              : "; " + String.join(", ", notRunning) + (notRunning.size() == 1 ? " was" : " were")
+                  + " not running"));
       return 0;
     }
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Shows each node's process and Raft state, then the leader's view of "
-          + "replication to each other member.")
+      description = {"Shows each node's process and Raft state, then the leader's view of "
+          + "replication to each other member.",
+          "Exit status " + NOT_RUNNING + " if no node is running, 1 if none answers."})
   static final class Status implements Callable<Integer> {
-    @Option(names = "--dir", required = true) Path dir;
+    @Option(names = "--dir", required = true, description = "The cluster's directory.")
+    Path dir;
     @Mixin Output output;
 
     @Override
@@ -140,27 +170,59 @@ final class ClusterCommand {
       if (!output.json) {
         leader.ifPresent(l -> ReplicationView.print(l, output));
       }
-      return 0;
+      if (!answers.isEmpty()) {
+        return 0;
+      }
+      List<String> alive = cluster.nodes().stream().filter(n -> LocalCluster.alive(n.pid()))
+          .map(ClusterFile.Node::id).toList();
+      if (alive.isEmpty()) {
+        System.err.println("raftkv: no node of the cluster in " + dir + " is running; start "
+            + "it with 'raftkv cluster start --dir " + dir + "' or a node with 'raftkv cluster "
+            + "restart-node --dir " + dir + " --id ID'");
+        return NOT_RUNNING;
+      }
+      System.err.println("raftkv: no node of the cluster in " + dir + " answers, though the "
+          + "processes of " + String.join(", ", alive) + " are alive (starting, or stuck?); "
+          + "their logs are in " + dir + "/*/node.log");
+      return 1;
     }
   }
 
   @Command(name = "restart-node", mixinStandardHelpOptions = true,
-      description = "Starts a node of the cluster again (same addresses and data) if its process is gone.")
+      description = {"Starts a node of the cluster again (same addresses and data) if its "
+          + "process is gone, and returns once the node is ready: it knows a leader and is the "
+          + "leader or has caught up to within its lag bound (its /ready).",
+          "Exit status 1 if it is not ready within " + READY_WAIT_SECONDS
+              + " s (it keeps running)."})
   static final class RestartNode implements Callable<Integer> {
-    @Option(names = "--dir", required = true) Path dir;
-    @Option(names = "--id", required = true) String id;
+    @Option(names = "--dir", required = true, description = "The cluster's directory.")
+    Path dir;
+
+    @Option(names = "--id", required = true, description = "The node to start, e.g. n1.")
+    String id;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
       ClusterFile cluster = ClusterFile.read(dir);
       ClusterFile.Node node = cluster.node(id);
       if (LocalCluster.alive(node.pid())) {
-        System.err.println("node " + id + " is running (pid " + node.pid() + ")");
+        System.err.println("raftkv: node " + id + " is running (pid " + node.pid() + ")");
         return 1;
       }
+      long started = System.nanoTime();
       long pid = LocalCluster.launch(node.command(), Path.of(node.logFile()));
-      cluster.replace(node.withPid(pid)).write(dir);
-      System.out.println("restarted " + id + " as pid " + pid);
+      ClusterFile.Node restarted = node.withPid(pid);
+      cluster.replace(restarted).write(dir);
+      LocalCluster.Readiness ready = LocalCluster.awaitReady(restarted, Credentials.of(cluster),
+          Duration.ofSeconds(READY_WAIT_SECONDS));
+      String seconds = String.format(Locale.ROOT, "%.1f s",
+          (System.nanoTime() - started) / 1e9);
+      if (!ready.ready()) {
+        System.err.println("raftkv: restarted " + id + " as pid " + pid + ", but it is not "
+            + "ready after " + seconds + ": " + ready.reason());
+        return 1;
+      }
+      System.out.println("restarted " + id + " as pid " + pid + "; ready after " + seconds);
       return 0;
     }
   }

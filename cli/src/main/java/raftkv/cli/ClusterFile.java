@@ -48,11 +48,15 @@ record ClusterFile(List<Node> nodes, String caFile, String tokenFile, String cli
 
   static ClusterFile read(Path dir) {
     Path file = dir.resolve(NAME);
+    if (!Files.isRegularFile(file)) {
+      throw new UncheckedIOException("no cluster in " + dir + ": " + file + " does not exist "
+          + "(was 'raftkv cluster start --dir " + dir + "' run?)",
+          new java.nio.file.NoSuchFileException(file.toString()));
+    }
     try {
       return JSON.readValue(file.toFile(), ClusterFile.class);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + " (was 'raftkv cluster start --dir "
-          + dir + "' run?)", e);
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -3,26 +3,39 @@ package raftkv.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 import raftkv.client.KvClient;
 
 /**
  * {@code --endpoints} or {@code --cluster}: where a data or admin verb sends its calls, and
  * the TLS files and bearer token it proves itself with (flags win over what a secure local
- * cluster's {@code cluster.json} records).
+ * cluster's {@code cluster.json} records). When neither flag is given, {@code
+ * RAFTKV_ENDPOINTS} and {@code RAFTKV_CLUSTER} stand for them ({@link EnvironmentDefaults}).
  */
 final class Connection {
   @Option(names = "--endpoints", split = ",", paramLabel = "HOST:PORT",
-      description = "gRPC addresses of cluster nodes. Naming one node pins reads to it.")
+      description = "gRPC addresses of cluster nodes. Naming one node pins reads to it. "
+          + "Default: $" + EnvironmentDefaults.ENDPOINTS + " when neither --endpoints nor "
+          + "--cluster is given.")
   List<String> endpoints;
 
   @Option(names = "--cluster", paramLabel = "DIR",
       description = "A local cluster started by 'raftkv cluster start --dir DIR'; its TLS "
-          + "files and admin token are used unless the options below say otherwise.")
+          + "files and admin token are used unless the options below say otherwise. "
+          + "Default: $" + EnvironmentDefaults.CLUSTER + " when neither --endpoints nor "
+          + "--cluster is given.")
   Path cluster;
 
   @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
-      description = "Deadline of the whole command, retries included (default ${DEFAULT-VALUE}).")
+      paramLabel = "DURATION",
+      description = "Deadline of each request to the cluster, retries included (a data verb "
+          + "sends one; bench, one per operation); " + DurationConverter.FORMS
+          + "; default ${DEFAULT-VALUE}.")
   Duration timeout;
 
   @Option(names = "--cacert", paramLabel = "FILE",
@@ -46,14 +59,48 @@ final class Connection {
       description = "File whose first line is the bearer token.")
   Path authTokenFile;
 
+  /** The command this is mixed into: tells a flag given from a default taken from the environment. */
+  @Spec(Spec.Target.MIXEE) CommandSpec command;
+
   List<String> endpoints() {
-    if (endpoints != null && !endpoints.isEmpty()) {
-      return endpoints;
+    List<String> named = namedEndpoints();
+    if (named != null && !named.isEmpty()) {
+      return named;
     }
-    if (cluster != null) {
-      return ClusterFile.read(cluster).grpcAddresses();
+    if (clusterDir() != null) {
+      return ClusterFile.read(clusterDir()).grpcAddresses();
     }
-    throw new IllegalArgumentException("say where the cluster is: --endpoints HOST:PORT,... or --cluster DIR");
+    throw new IllegalArgumentException("say where the cluster is: --endpoints HOST:PORT,... or "
+        + "--cluster DIR (or set " + EnvironmentDefaults.ENDPOINTS + " or "
+        + EnvironmentDefaults.CLUSTER + ")");
+  }
+
+  /**
+   * The node id {@code cluster.json} records for each gRPC address, when the cluster is named
+   * by {@code --cluster}; empty otherwise.
+   */
+  Map<String, String> knownIds() {
+    if (clusterDir() == null) {
+      return Map.of();
+    }
+    return ClusterFile.read(clusterDir()).nodes().stream().collect(Collectors.toMap(
+        ClusterFile.Node::grpcAddress, ClusterFile.Node::id, (a, b) -> a));
+  }
+
+  /** --endpoints, or RAFTKV_ENDPOINTS unless --cluster was given; null if neither. */
+  private List<String> namedEndpoints() {
+    return given("--cluster") && !given("--endpoints") ? null : endpoints;
+  }
+
+  /** --cluster, or RAFTKV_CLUSTER unless --endpoints was given; null if neither. */
+  private Path clusterDir() {
+    return given("--endpoints") && !given("--cluster") ? null : cluster;
+  }
+
+  private boolean given(String option) {
+    ParseResult parsed = command == null || command.commandLine() == null ? null
+        : command.commandLine().getParseResult();
+    return parsed != null && parsed.hasMatchedOption(option);
   }
 
   /**
@@ -66,7 +113,8 @@ final class Connection {
     if (authToken != null && authTokenFile != null) {
       throw new IllegalArgumentException("give --auth-token or --auth-token-file, not both");
     }
-    Credentials recorded = cluster == null ? Credentials.NONE : Credentials.of(ClusterFile.read(cluster));
+    Path dir = clusterDir();
+    Credentials recorded = dir == null ? Credentials.NONE : Credentials.of(ClusterFile.read(dir));
     boolean ownCertificate = cert != null || key != null;
     String token = authToken != null ? authToken
         : authTokenFile != null ? Credentials.readToken(authTokenFile) : recorded.bearerToken();

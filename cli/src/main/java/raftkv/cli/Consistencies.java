@@ -1,5 +1,6 @@
 package raftkv.cli;
 
+import java.time.Duration;
 import picocli.CommandLine.Option;
 import raftkv.v1.Consistency;
 import raftkv.v1.LagPolicy;
@@ -17,12 +18,19 @@ final class Consistencies {
           + "(then another replica, then the leader; default) or fail (at once).")
   String lagPolicy;
 
-  @Option(names = "--wait-budget", defaultValue = "1000", paramLabel = "MS",
-      description = "How long a lagging replica may wait to catch up, in ms (default ${DEFAULT-VALUE}).")
-  int waitBudgetMs;
+  @Option(names = "--wait-budget", defaultValue = "1s", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long a lagging replica may wait to catch up; " + DurationConverter.FORMS
+          + "; default ${DEFAULT-VALUE}.")
+  Duration waitBudget;
 
   ReadOptions readOptions() {
-    return parse(consistency).toBuilder().setLagPolicy(policy()).setWaitBudgetMs(waitBudgetMs).build();
+    if (waitBudget.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("--wait-budget " + waitBudget.toSeconds()
+          + " s is longer than the limit, " + Integer.MAX_VALUE / 1000 + " s");
+    }
+    return parse(consistency).toBuilder().setLagPolicy(policy())
+        .setWaitBudgetMs((int) waitBudget.toMillis()).build();
   }
 
   private LagPolicy policy() {

@@ -44,7 +44,8 @@ record Credentials(Path caCert, Path clientCert, Path clientKey, String bearerTo
       int newline = token.indexOf('\n');
       return newline < 0 ? token : token.substring(0, newline).strip();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the token file " + file, e);
+      throw new UncheckedIOException("cannot read the token file " + file + ": "
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()), e);
     }
   }
 

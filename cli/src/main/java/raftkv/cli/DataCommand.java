@@ -4,12 +4,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import raftkv.client.KvClient;
-import raftkv.client.KvException;
 import raftkv.client.Session;
 
 /**
- * A verb that talks to the cluster: connects, runs in a session (new, or the one --token
- * names), and turns a failure into the server's message on stderr and a non-zero exit.
+ * A verb that talks to the cluster: connects and runs in a session (new, or the one --token
+ * names). A failure propagates to {@link Failures}: the server's message on stderr, exit 1
+ * (2 for a bad argument).
  */
 abstract class DataCommand implements Callable<Integer> {
   @Mixin Connection connection;
@@ -31,12 +31,6 @@ abstract class DataCommand implements Callable<Integer> {
       session = token == null || token.isEmpty() ? client.newSession() : client.session(token);
       run(client);
       return 0;
-    } catch (KvException e) {
-      System.err.println("raftkv: " + e.getMessage());
-      return 1;
-    } catch (IllegalArgumentException e) {
-      System.err.println("raftkv: " + e.getMessage());
-      return 2;
     }
   }
 }

@@ -10,9 +10,13 @@ import raftkv.v1.DeleteRequest;
 import raftkv.v1.DeleteResponse;
 
 @Command(name = "delete", aliases = "del", mixinStandardHelpOptions = true,
-    description = "Removes KEY. Prints the index and whether the key existed.")
+    description = "Removes KEY. Prints the index and whether the key existed.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv delete --cluster /tmp/kv color",
+        "  raftkv del --endpoints 127.0.0.1:9001,127.0.0.1:9002 color --json"})
 final class DeleteCommand extends DataCommand {
-  @Parameters(index = "0", paramLabel = "KEY") String key;
+  @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8 text).")
+  String key;
 
   @Override
   void run(KvClient client) {

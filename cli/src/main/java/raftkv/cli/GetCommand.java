@@ -11,9 +11,16 @@ import raftkv.v1.GetRequest;
 import raftkv.v1.GetResponse;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
-    description = "Reads KEY. Prints its value; nothing (and found=false with --json) when missing.")
+    description = "Reads KEY. Prints its value; nothing (and found=false with --json) when "
+        + "missing.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv get --cluster /tmp/kv color",
+        "  raftkv get --cluster /tmp/kv color --consistency eventual --json",
+        "  raftkv get --endpoints 127.0.0.1:9004 --consistency session --token \"$T\" post",
+        "  raftkv get --endpoints 127.0.0.1:9004 --consistency bounded:500 post"})
 final class GetCommand extends DataCommand {
-  @Parameters(index = "0", paramLabel = "KEY") String key;
+  @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8 text).")
+  String key;
 
   @Mixin Consistencies read;
 

@@ -1,6 +1,10 @@
 package raftkv.cli;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -127,22 +131,31 @@ final class LocalCluster {
    * logged "stopping as leader without handing over: ABORTED". Stopped last, it finds no
    * voter to hand over to, says so in one line and stops at once. (Stopping the leader first
    * only moves the problem: its successor would then be stopped together with the rest.)
+   *
+   * @return the ids of the nodes whose process was running, in the order they were stopped
    */
-  static void stopAll(ClusterFile cluster) {
+  static List<String> stopAll(ClusterFile cluster) {
     Optional<String> leader = currentLeader(cluster);
-    stop(cluster.nodes().stream().filter(n -> leader.map(l -> !l.equals(n.id())).orElse(true))
-        .toList());
-    stop(cluster.nodes().stream().filter(n -> leader.map(l -> l.equals(n.id())).orElse(false))
-        .toList());
+    List<String> stopped = new ArrayList<>();
+    stopped.addAll(stop(cluster.nodes().stream()
+        .filter(n -> leader.map(l -> !l.equals(n.id())).orElse(true)).toList()));
+    stopped.addAll(stop(cluster.nodes().stream()
+        .filter(n -> leader.map(l -> l.equals(n.id())).orElse(false)).toList()));
+    return stopped;
   }
 
-  /** SIGTERM to each live process, then waits for each (SIGKILL after 15 s). */
-  private static void stop(List<ClusterFile.Node> nodes) {
+  /**
+   * SIGTERM to each live node process, then waits for each (SIGKILL after 15 s); returns the
+   * ids of those that were running.
+   */
+  private static List<String> stop(List<ClusterFile.Node> nodes) {
     List<ProcessHandle> handles = new ArrayList<>();
+    List<String> stopped = new ArrayList<>();
     for (ClusterFile.Node n : nodes) {
       ProcessHandle.of(n.pid()).filter(ProcessHandle::isAlive).ifPresent(h -> {
         h.destroy();
         handles.add(h);
+        stopped.add(n.id());
       });
     }
     for (ProcessHandle h : handles) {
@@ -152,7 +165,9 @@ final class LocalCluster {
         h.destroyForcibly();
       }
     }
+    return stopped;
   }
+
 
   /**
    * The id of the leader as the first live node that answers sees it (itself, or the leader
@@ -194,6 +209,58 @@ final class LocalCluster {
       Thread.sleep(100);
     }
     return Optional.empty();
+  }
+
+  /** Whether a node is ready, and the node's (or this tool's) reason. */
+  record Readiness(boolean ready, String reason) {}
+
+  /**
+   * Polls the node until it is ready, its process exits, or {@code wait} runs out. Ready is
+   * what the node's {@code GET /ready} says (a leader known, and this node the leader or
+   * within its lag bound); a node without a metrics address (a cluster.json written before
+   * nodes had one) is ready once its Status names a leader.
+   */
+  static Readiness awaitReady(ClusterFile.Node node, Credentials credentials, Duration wait)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    Readiness last = new Readiness(false, "not answering yet");
+    while (System.nanoTime() < deadline) {
+      if (!alive(node.pid())) {
+        return new Readiness(false, "its process exited; see " + node.logFile());
+      }
+      last = node.metricsAddress() == null ? readyByStatus(node, credentials)
+          : readyByProbe(http, node.metricsAddress());
+      if (last.ready()) {
+        return last;
+      }
+      Thread.sleep(200);
+    }
+    return last;
+  }
+
+  private static Readiness readyByProbe(HttpClient http, String metricsAddress)
+      throws InterruptedException {
+    try {
+      HttpResponse<String> response = http.send(HttpRequest
+              .newBuilder(URI.create("http://" + metricsAddress + "/ready"))
+              .timeout(Duration.ofSeconds(1)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Readiness(response.statusCode() == 200, response.body().strip());
+    } catch (IOException notYetListening) {
+      return new Readiness(false, "not answering yet");
+    }
+  }
+
+  private static Readiness readyByStatus(ClusterFile.Node node, Credentials credentials) {
+    Optional<StatusResponse> status = status(node.grpcAddress(), Duration.ofSeconds(1), credentials);
+    if (status.isEmpty()) {
+      return new Readiness(false, "not answering yet");
+    }
+    boolean ready = status.get().getRole() == Role.LEADER
+        || !status.get().getLeaderId().isEmpty();
+    return new Readiness(ready, status.get().getRole() + ", leader '"
+        + status.get().getLeaderId() + "'");
   }
 
   /** {@link #status(String, Duration, Credentials)} over plaintext without a token. */

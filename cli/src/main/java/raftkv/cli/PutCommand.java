@@ -10,10 +10,19 @@ import raftkv.v1.PutResponse;
 
 @Command(name = "put", mixinStandardHelpOptions = true,
     description = "Sets KEY to VALUE (or to standard input when VALUE is omitted). "
-        + "Prints the log index the write was applied at.")
+        + "Prints the log index the write was applied at.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv put --cluster /tmp/kv color blue",
+        "  echo -n '{\"big\": \"json\"}' | raftkv put --endpoints 127.0.0.1:9001 doc",
+        "  export RAFTKV_CLUSTER=/tmp/kv; raftkv put color blue",
+        "  T=$(raftkv put --json post hello | jq -r .token)   # its session token"})
 final class PutCommand extends DataCommand {
-  @Parameters(index = "0", paramLabel = "KEY") String key;
-  @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE") String value;
+  @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8 text).")
+  String key;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE",
+      description = "The value (UTF-8 text); omitted: standard input, byte for byte.")
+  String value;
 
   @Override
   void run(KvClient client) throws Exception {

@@ -2,10 +2,16 @@ package raftkv.cli;
 
 import java.io.File;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
-/** The {@code raftkv} command. Each subcommand is one class in this package. */
+/**
+ * The {@code raftkv} command. Each subcommand is one class in this package. Exit status: 0 done,
+ * 1 failed, 2 usage error (a verb may document more, e.g. bench's 3).
+ */
 @Command(name = "raftkv", mixinStandardHelpOptions = true, version = "raftkv 0.1.0",
     description = "A Raft-replicated key-value store with linearizable writes.")
 public final class Raftkv {
@@ -14,6 +20,11 @@ public final class Raftkv {
       PutCommand.class, GetCommand.class, DeleteCommand.class, RangeCommand.class,
       TxnCommand.class, StatusCommand.class, BenchCommand.class, DemoCommand.class,
       ChaosCommand.class, AdminCommand.class);
+
+  // Read by Failures through the parse result, wherever on the line it was given.
+  @Option(names = Failures.VERBOSE, scope = ScopeType.INHERIT,
+      description = "On a failure, also print the stack trace.")
+  boolean verbose;
 
   public static void main(String[] args) {
     // Initialise logging before any thread logs: SLF4J otherwise queues early calls from
@@ -24,7 +35,16 @@ public final class Raftkv {
 
   /** Runs the command line and returns its exit code (tests call this in-process). */
   public static int run(String... args) {
-    CommandLine cli = commandLine(args);
+    return run(System.getenv(), args);
+  }
+
+  /** {@link #run(String...)} in the given environment ({@link EnvironmentDefaults}). */
+  static int run(Map<String, String> environment, String... args) {
+    // Handlers and defaults reach the subcommands present when they are set: verbs first.
+    CommandLine cli = commandLine(args)
+        .setParameterExceptionHandler(new UsageErrors())
+        .setExecutionExceptionHandler(new Failures())
+        .setDefaultValueProvider(new EnvironmentDefaults(environment));
     java.util.Optional<File> config = configFile(args);
     if (config.isPresent()) {
       CommandLine server = cli.getSubcommands().get("server");
@@ -40,14 +60,16 @@ public final class Raftkv {
   }
 
   /**
-   * The command line with only the verb {@code args} start with, when they start with one:
+   * The command line with only the verb {@code args} name, when they name one:
    * picocli reads every option of every verb it is given by reflection, a fifth of a second
    * or so of a short verb's start. Everything else ({@code --help}, no verb, an unknown one)
    * gets all verbs, so that usage and "did you mean" list them all.
    */
   static CommandLine commandLine(String... args) {
     CommandLine cli = new CommandLine(new Raftkv());
-    String first = args.length > 0 ? args[0] : "";
+    // The verb is the first word that is not an option (--verbose may come before it).
+    String first = java.util.Arrays.stream(args).filter(arg -> !arg.startsWith("-"))
+        .findFirst().orElse("");
     List<Class<?>> named = VERBS.stream().filter(verb -> names(verb).contains(first)).toList();
     for (Class<?> verb : named.isEmpty() ? VERBS : named) {
       cli.addSubcommand(verb);

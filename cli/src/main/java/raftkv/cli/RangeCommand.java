@@ -15,14 +15,20 @@ import raftkv.v1.RangeResponse;
 
 @Command(name = "range", mixinStandardHelpOptions = true,
     description = "Lists keys in byte order: a prefix, or [start, end). Follows continuation "
-        + "tokens until --limit keys (default: all) are printed.")
+        + "tokens until --limit keys (default: all) are printed.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv range --cluster /tmp/kv --prefix user/",
+        "  raftkv range --cluster /tmp/kv --start a --end m --keys-only --limit 100",
+        "  raftkv range --cluster /tmp/kv --json --consistency eventual"})
 final class RangeCommand extends DataCommand {
-  @Option(names = "--prefix") String prefix;
+  @Option(names = "--prefix", description = "Only keys that start with this text.")
+  String prefix;
   @Option(names = "--start", description = "Inclusive start key.") String start;
   @Option(names = "--end", description = "Exclusive end key.") String end;
   @Option(names = "--limit", defaultValue = "0", description = "Most keys to print; 0 = all.")
   int limit;
-  @Option(names = "--keys-only") boolean keysOnly;
+  @Option(names = "--keys-only", description = "Print keys without their values.")
+  boolean keysOnly;
   @picocli.CommandLine.Mixin Consistencies read;
 
   @Override
@@ -91,7 +97,7 @@ final class RangeCommand extends DataCommand {
       }
       human.append('\n');
     }
-    human.append("(").append(kvs.size()).append(" keys").append(page.getMore() ? ", more" : "")
+    human.append("(").append(Plural.of(kvs.size(), "key")).append(page.getMore() ? ", more" : "")
         .append(")");
     output.print(json, human.toString());
   }

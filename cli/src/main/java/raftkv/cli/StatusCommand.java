@@ -16,7 +16,10 @@ import raftkv.v1.StatusResponse;
         + "leader, applied and commit index, and lag behind the leader (entries, ms); then, "
         + "from the leader, replication to each other member: replicating or not, the "
         + "replicator's state, ms since it last answered, lag, and whether replication is "
-        + "degraded (a voter not replicating for over three election timeouts).")
+        + "degraded (a voter not replicating for over three election timeouts).",
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv status --cluster /tmp/kv",
+        "  raftkv status --endpoints 10.0.0.1:9001,10.0.0.2:9001,10.0.0.3:9001 --json"})
 final class StatusCommand implements Callable<Integer> {
   @Mixin Connection connection;
   @Mixin Output output;
@@ -27,11 +30,14 @@ final class StatusCommand implements Callable<Integer> {
     List<StatusResponse> answers = new ArrayList<>();
     int reachable = 0;
     Credentials credentials = connection.credentials();
+    // An unreachable node cannot say its id; cluster.json can, when --cluster names it.
+    Map<String, String> knownIds = connection.knownIds();
     for (String endpoint : connection.endpoints()) {
       Optional<StatusResponse> status = LocalCluster.status(endpoint,
           Duration.ofMillis(Math.min(5_000, connection.timeout.toMillis())), credentials);
       Map<String, Object> row = new LinkedHashMap<>();
-      row.put("id", status.map(StatusResponse::getNodeId).orElse("?"));
+      row.put("id", status.map(StatusResponse::getNodeId)
+          .orElse(knownIds.getOrDefault(endpoint, "?")));
       row.put("endpoint", endpoint);
       row.put("role", status.map(s -> s.getRole().name()).orElse("UNREACHABLE"));
       row.put("term", status.map(StatusResponse::getTerm).orElse(0L));

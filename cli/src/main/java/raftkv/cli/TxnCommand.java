@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,16 +21,31 @@ import raftkv.v1.TxnResponse;
     description = {"Runs a transaction: if every --if holds, the --then ops, else the --else ops.",
         "Compares: 'value(KEY) OP TEXT', 'version(KEY) OP N' (OP: == != > <), 'exists(KEY)', "
             + "'missing(KEY)'. A missing key has version 0; a value compare on it is false.",
-        "Ops: 'put KEY VALUE', 'delete KEY', 'get KEY'.",
-        "Compare-and-set: raftkv txn --if 'value(k) == old' --then 'put k new'"})
+        "Ops: 'put KEY VALUE', 'delete KEY', 'get KEY'."},
+    footerHeading = "%nExamples:%n",
+    footer = {"  raftkv txn --cluster /tmp/kv --if 'value(k) == old' --then 'put k new'"
+            + "   # compare-and-set",
+        "  raftkv txn --cluster /tmp/kv --if 'missing(lock)' --then 'put lock me' --else 'get lock'",
+        "  raftkv txn --cluster /tmp/kv --if 'version(k) == 7' --then 'delete k' --then 'put k2 v'"})
 final class TxnCommand extends DataCommand {
   private static final Pattern VALUE_OR_VERSION =
       Pattern.compile("\\s*(value|version)\\((.+)\\)\\s*(==|!=|>|<)\\s*(.*)");
   private static final Pattern EXISTENCE = Pattern.compile("\\s*(exists|missing)\\((.+)\\)\\s*");
 
-  @Option(names = "--if", paramLabel = "COMPARE") List<String> compares = new ArrayList<>();
-  @Option(names = "--then", paramLabel = "OP") List<String> success = new ArrayList<>();
-  @Option(names = "--else", paramLabel = "OP") List<String> failure = new ArrayList<>();
+  @Option(names = "--if", paramLabel = "COMPARE",
+      description = "A condition; repeat for several, all must hold: 'value(KEY) OP TEXT', "
+          + "'version(KEY) OP N', 'exists(KEY)' or 'missing(KEY)'. None: the --then ops run.")
+  List<String> compares = new ArrayList<>();
+
+  @Option(names = "--then", paramLabel = "OP",
+      description = "An op to run when every --if holds; repeat for several, run in order: "
+          + "'put KEY VALUE', 'delete KEY' or 'get KEY'.")
+  List<String> success = new ArrayList<>();
+
+  @Option(names = "--else", paramLabel = "OP",
+      description = "An op to run when an --if does not hold; repeat for several (same forms "
+          + "as --then).")
+  List<String> failure = new ArrayList<>();
 
   @Override
   void run(KvClient client) {
@@ -41,7 +57,9 @@ final class TxnCommand extends DataCommand {
 
     List<Object> results = new ArrayList<>();
     StringBuilder human = new StringBuilder(r.getSucceeded() ? "SUCCEEDED" : "FAILED");
-    for (ResponseOp op : r.getResponsesList()) {
+    List<RequestOp> ran = r.getSucceeded() ? txn.getSuccessList() : txn.getFailureList();
+    for (int i = 0; i < r.getResponsesCount(); i++) {
+      ResponseOp op = r.getResponses(i);
       Map<String, Object> m = new LinkedHashMap<>();
       switch (op.getOpCase()) {
         case PUT -> m.put("put", "ok");
@@ -55,7 +73,7 @@ final class TxnCommand extends DataCommand {
         default -> { }
       }
       results.add(m);
-      human.append('\n').append(m);
+      human.append('\n').append(describe(op, i < ran.size() ? ran.get(i) : null));
     }
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("succeeded", r.getSucceeded());
@@ -69,6 +87,29 @@ final class TxnCommand extends DataCommand {
       human.append("\nindex ").append(r.getIndex());
     }
     output.print(json, human.toString());
+  }
+
+  /** One op's result for people: "put k ok", "delete k: deleted", "get k = v (version 7)". */
+  private static String describe(ResponseOp op, RequestOp request) {
+    String key = request == null ? "" : " " + keyOf(request).toStringUtf8();
+    return switch (op.getOpCase()) {
+      case PUT -> "put" + key + " ok";
+      case DELETE -> "delete" + key + (op.getDelete().getDeleted() ? ": deleted" : ": no such key");
+      case GET -> op.getGet().getFound()
+          ? "get" + key + " = " + op.getGet().getKv().getValue().toStringUtf8() + " (version "
+              + op.getGet().getKv().getVersion() + ")"
+          : "get" + key + ": not found";
+      default -> op.getOpCase().name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  private static ByteString keyOf(RequestOp request) {
+    return switch (request.getOpCase()) {
+      case PUT -> request.getPut().getKey();
+      case DELETE -> request.getDelete().getKey();
+      case GET -> request.getGet().getKey();
+      default -> ByteString.EMPTY;
+    };
   }
 
   static Compare compare(String text) {

@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /**
- * Runs {@code raftkv} in-process as a user would from a shell: given arguments and standard
- * input, it returns the exit code and what was printed on standard output and error.
+ * Runs {@code raftkv} in-process as a user would from a shell: given arguments, standard
+ * input and environment (empty unless given, so the test runner's own RAFTKV_* variables do
+ * not leak in), it returns the exit code and what was printed on standard output and error.
  * System.out, System.err and System.in are swapped for the call and always restored.
  * Calls are serialized: the streams are global.
  */
@@ -24,7 +26,17 @@ record CliRun(int exitCode, String out, String err) {
     return withStdin(new byte[0], args);
   }
 
-  static synchronized CliRun withStdin(byte[] stdin, String... args) {
+  static CliRun withStdin(byte[] stdin, String... args) {
+    return run(Map.of(), stdin, args);
+  }
+
+  /** {@code VAR=value ... raftkv ARGS}. */
+  static CliRun withEnv(Map<String, String> environment, String... args) {
+    return run(environment, new byte[0], args);
+  }
+
+  private static synchronized CliRun run(Map<String, String> environment, byte[] stdin,
+      String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     InputStream oldIn = System.in;
@@ -34,7 +46,7 @@ record CliRun(int exitCode, String out, String err) {
       System.setOut(new PrintStream(out, true, UTF_8));
       System.setErr(new PrintStream(err, true, UTF_8));
       System.setIn(new ByteArrayInputStream(stdin));
-      int code = Raftkv.run(args);
+      int code = Raftkv.run(environment, args);
       System.out.flush();
       System.err.flush();
       return new CliRun(code, out.toString(UTF_8), err.toString(UTF_8));

@@ -42,7 +42,7 @@ class CliSessionTest {
       assertThat(token).startsWith("rkv1.");
 
       CliRun get = CliRun.raftkv("get", "--endpoints", learner, "--consistency", "session",
-          "--token", token, "--lag-policy", "wait", "--wait-budget", "5000", "--json", "post");
+          "--token", token, "--lag-policy", "wait", "--wait-budget", "5s", "--json", "post");
       assertThat(get.exitCode()).as(get.toString()).isZero();
       assertThat(get.json().get("value").asText()).isEqualTo("hello-" + i);
       assertThat(get.json().get("servedBy").asText()).isEqualTo("l1");
