@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +27,7 @@ class PlaintextChannelTest {
   @Test
   void aRefusedConnectionIsSkippedAndTheNextHostPortServesTheWrite()
       throws IOException, InterruptedException {
-    int closedPort = closedPort();
+    int closedPort = ClosedPort.next();
     // The port is learned only once bound: the fake answers under a placeholder name.
     node = new FakeNode(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
         "loopback");
@@ -42,14 +41,5 @@ class PlaintextChannelTest {
           .isEqualTo("id-loopback");
     }
     assertThat(node.count(PutRequest.class)).isEqualTo(1);
-  }
-
-  private static int closedPort() throws IOException, InterruptedException {
-    Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .build().start();
-    int port = server.getPort();
-    // Wait until the socket is closed, or a connection could still be accepted and left hanging.
-    server.shutdownNow().awaitTermination();
-    return port;
   }
 }

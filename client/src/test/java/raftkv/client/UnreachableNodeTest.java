@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
 import io.grpc.Status;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +40,7 @@ class UnreachableNodeTest {
 
   @Test
   void aSingleEndpointThatRefusesConnectionsFailsAtOnceNamingItsAddress() throws Exception {
-    String endpoint = "127.0.0.1:" + closedPort();
+    String endpoint = "127.0.0.1:" + ClosedPort.next();
     try (KvClient client = KvClient.builder().endpoints(endpoint)
         .defaultDeadline(LONG_DEADLINE).build()) {
       for (Runnable call : new Runnable[] {
@@ -64,8 +62,8 @@ class UnreachableNodeTest {
 
   @Test
   void whenEveryEndpointRefusesTheCallFailsAtOnceNamingThemAll() throws Exception {
-    String a = "127.0.0.1:" + closedPort();
-    String b = "127.0.0.1:" + closedPort();
+    String a = "127.0.0.1:" + ClosedPort.next();
+    String b = "127.0.0.1:" + ClosedPort.next();
     try (KvClient client = KvClient.builder().endpoints(a + "," + b)
         .defaultDeadline(LONG_DEADLINE).build()) {
       long start = System.nanoTime();
@@ -80,7 +78,7 @@ class UnreachableNodeTest {
 
   @Test
   void aRefusingNodeIsSkippedAndAReplicaReadGoesOnToTheOthers() throws Exception {
-    String refusing = "127.0.0.1:" + closedPort();
+    String refusing = "127.0.0.1:" + ClosedPort.next();
     served = new FakeNode(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
         "live");
     String live = "127.0.0.1:" + served.port();
@@ -95,7 +93,7 @@ class UnreachableNodeTest {
 
   @Test
   void aStatusQuestionToARefusingNodeNamesItsAddress() throws Exception {
-    String endpoint = "127.0.0.1:" + closedPort();
+    String endpoint = "127.0.0.1:" + ClosedPort.next();
     try (KvClient client = KvClient.builder().endpoints(endpoint).build()) {
       assertThatThrownBy(() -> client.admin().blockingStatus(endpoint))
           .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.getMessage())
@@ -147,14 +145,5 @@ class UnreachableNodeTest {
     client.blocking().put("k", "v");
 
     assertThat(only.received).hasSize(3);
-  }
-
-  private static int closedPort() throws IOException, InterruptedException {
-    Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .build().start();
-    int port = server.getPort();
-    // Wait until the socket is closed, or a connection could still be accepted.
-    server.shutdownNow().awaitTermination();
-    return port;
   }
 }
