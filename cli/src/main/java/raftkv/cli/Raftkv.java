@@ -67,14 +67,21 @@ public final class Raftkv {
    */
   static CommandLine commandLine(String... args) {
     CommandLine cli = new CommandLine(new Raftkv());
-    // The verb is the first word that is not an option (--verbose may come before it).
-    String first = java.util.Arrays.stream(args).filter(arg -> !arg.startsWith("-"))
-        .findFirst().orElse("");
+    String first = verb(args);
     List<Class<?>> named = VERBS.stream().filter(verb -> names(verb).contains(first)).toList();
     for (Class<?> verb : named.isEmpty() ? VERBS : named) {
       cli.addSubcommand(verb);
     }
     return cli;
+  }
+
+  /**
+   * The verb {@code args} name: the first word that is not an option ({@code --verbose} may
+   * come before it; no option of the root command takes a value), or "" if none.
+   */
+  private static String verb(String[] args) {
+    return java.util.Arrays.stream(args).filter(arg -> !arg.startsWith("-")).findFirst()
+        .orElse("");
   }
 
   private static List<String> names(Class<?> verb) {
@@ -89,10 +96,10 @@ public final class Raftkv {
    * dashes and act as defaults, so flags given on the command line win.
    */
   private static java.util.Optional<File> configFile(String[] args) {
-    if (args.length == 0 || !args[0].equals("server")) {
+    if (!verb(args).equals("server")) {
       return java.util.Optional.empty();
     }
-    for (int i = 1; i < args.length; i++) {
+    for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--config") && i + 1 < args.length) {
         return java.util.Optional.of(new File(args[i + 1]));
       }

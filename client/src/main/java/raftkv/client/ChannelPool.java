@@ -3,6 +3,7 @@ package raftkv.client;
 import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 final class ChannelPool {
   private final ChannelFactory factory;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  // Endpoints that answered at least once: a refusal from one of them is a restart, not a
+  // wrong address.
+  private final Set<String> answered = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   ChannelPool(ChannelFactory factory) {
@@ -38,6 +42,27 @@ final class ChannelPool {
       throw new IllegalStateException("client is closed");
     }
     return channel;
+  }
+
+  /** Records that a server at {@code endpoint} answered a call (with a response or a status). */
+  void answered(String endpoint) {
+    answered.add(endpoint);
+  }
+
+  /** Whether a server at {@code endpoint} ever answered this client. */
+  boolean hasAnswered(String endpoint) {
+    return answered.contains(endpoint);
+  }
+
+  /**
+   * Lets the channel to {@code endpoint} connect on its next call instead of after gRPC's
+   * reconnect backoff, which grows to two minutes while a node is down.
+   */
+  void reconnectNow(String endpoint) {
+    ManagedChannel channel = channels.get(endpoint);
+    if (channel != null) {
+      channel.resetConnectBackoff();
+    }
   }
 
   /**

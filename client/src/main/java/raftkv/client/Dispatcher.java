@@ -241,6 +241,7 @@ final class Dispatcher {
 
       @Override
       public void onCompleted() {
+        channels.answered(endpoint);
         result.complete(response);
       }
     });

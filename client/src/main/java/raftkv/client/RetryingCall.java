@@ -32,11 +32,14 @@ import raftkv.v1.ReplicaLagging;
  *       named (after a backoff if the hints go round in a circle, as they can mid-election).
  *   <li>UNAVAILABLE without one (node down, stopping, or without a leader; or no connection):
  *       back off and try the next node the router names.
- *   <li>UNAVAILABLE because the connection was refused (nothing listens at the address) or
- *       with a NodeRemoved detail (the node left the cluster): as above, but this call never
- *       tries that node again, and fails at once, naming each such node and why, when no
- *       other node is left. Retrying a node that cannot answer would only hide the cause until
- *       the deadline. A node that a live node names as the leader is tried again all the same.
+ *   <li>UNAVAILABLE because the connection was refused by a node that never answered this
+ *       client (nothing listens at the address), or with a NodeRemoved detail (the node left
+ *       the cluster): as above, but this call never tries that node again, and fails at once,
+ *       naming each such node and why, when no other node is left. Retrying a node that
+ *       cannot answer would only hide the cause until the deadline. A node that a live node
+ *       names as the leader is tried again all the same. A refusal by a node that answered
+ *       before is a restart: retried like any UNAVAILABLE, its channel told to reconnect at
+ *       once.
  *   <li>RESOURCE_EXHAUSTED (the leader's apply queue is full): back off and try the same node.
  *       Not when it says a message was too large: that would fail again however long we wait.
  *   <li>FAILED_PRECONDITION with a ReplicaLagging detail (a replica-served read the node could
@@ -199,6 +202,7 @@ final class RetryingCall<Req, Resp> {
 
         @Override
         public void onCompleted() {
+          dispatcher.channels().answered(target);
           finish(target, response, null);
         }
       });
@@ -225,11 +229,21 @@ final class RetryingCall<Req, Resp> {
     if (status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
       lastRefusal = failure;
     }
+    if (fromServer(status, failure)) {
+      dispatcher.channels().answered(target);
+    }
     switch (status.getCode()) {
       case UNAVAILABLE -> {
-        if (KvException.refusedConnection(failure)
-            || KvException.nodeRemoved(failure).isPresent()) {
+        boolean refused = KvException.refusedConnection(failure);
+        if (KvException.nodeRemoved(failure).isPresent()
+            || (refused && !dispatcher.channels().hasAnswered(target))) {
+          // Nothing this call can wait for: a wrong address, a node never started, or one
+          // that left the cluster.
           unusable.put(target, failure);
+        } else if (refused) {
+          // It answered before, so it is restarting: when the call comes back to it, connect
+          // then, not after gRPC's reconnect backoff.
+          dispatcher.channels().reconnectNow(target);
         }
         String hint = KvException.notLeader(failure)
             .map(raftkv.v1.NotLeader::getLeaderGrpcAddress)
@@ -265,6 +279,11 @@ final class RetryingCall<Req, Resp> {
             : KvException.replicaLagging(failure).orElse(null);
         String next = lagging == null ? null
             : usable(dispatcher.router().afterLagging(plan, target, lagging));
+        if (next != null && plan.refusedBy(next)) {
+          // Where an unusable leader sent it instead already refused: it would refuse again
+          // at once, round and round until the deadline.
+          next = null;
+        }
         if (next != null) {
           log.log(Level.DEBUG, "{0} at {1}: replica lagging ({2}); falling back to {3}",
               name(), target, status.getDescription(), next);
@@ -289,6 +308,16 @@ final class RetryingCall<Req, Resp> {
       }
       default -> fail(KvException.of(failure));
     }
+  }
+
+  /** Whether a server sent this failure (rather than the channel, for want of one). */
+  private static boolean fromServer(Status status, Throwable failure) {
+    return switch (status.getCode()) {
+      case UNAVAILABLE -> KvException.notLeader(failure).isPresent()
+          || KvException.nodeRemoved(failure).isPresent();
+      case DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL -> false;
+      default -> true;
+    };
   }
 
   /** {@code proposed}, or where the router sends the call instead if this call ruled it out. */

@@ -92,6 +92,11 @@ final class Router {
     LagPolicy policy() {
       return policy;
     }
+
+    /** Whether {@code endpoint} already refused this read as lagging. */
+    boolean refusedBy(String endpoint) {
+      return refused.contains(endpoint);
+    }
   }
 
   /**

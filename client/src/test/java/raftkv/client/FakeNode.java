@@ -195,6 +195,11 @@ final class FakeNode {
     server.shutdownNow();
   }
 
+  /** Waits until the stopped server has released its port. */
+  void awaitStopped() throws InterruptedException {
+    server.awaitTermination();
+  }
+
   static String token(long index) {
     return new SessionToken(CLUSTER_ID, index).encode();
   }

@@ -7,6 +7,8 @@ import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,7 @@ class UnreachableNodeTest {
   private static final long EARLY_MILLIS = 5000;
 
   private final FakeCluster cluster = new FakeCluster();
-  private FakeNode served;
+  private volatile FakeNode served;
 
   @AfterEach
   void tearDown() {
@@ -145,5 +147,31 @@ class UnreachableNodeTest {
     client.blocking().put("k", "v");
 
     assertThat(only.received).hasSize(3);
+  }
+
+  @Test
+  void aNodeThatAnsweredBeforeAndRefusesWhileItRestartsIsWaitedForNotGivenUpOn()
+      throws Exception {
+    served = new FakeNode(Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()),
+        "only");
+    int port = served.port();
+    String endpoint = "127.0.0.1:" + port;
+    ScheduledExecutorService restarter = Executors.newSingleThreadScheduledExecutor();
+    try (KvClient client = KvClient.builder().endpoints(endpoint)
+        .defaultDeadline(LONG_DEADLINE).build()) {
+      client.blocking().put("k", "v");
+      served.stop();
+      served.awaitStopped();
+      // The node comes back on its port while the next call is refused and retrying.
+      restarter.schedule(() -> {
+        served = new FakeNode(
+            Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()), "only");
+        return null;
+      }, 500, TimeUnit.MILLISECONDS);
+
+      assertThat(client.blocking().put("k", "v2").getIndex()).isPositive();
+    } finally {
+      restarter.shutdownNow();
+    }
   }
 }
