@@ -10,7 +10,9 @@ import raftkv.v1.DeleteRequest;
 import raftkv.v1.DeleteResponse;
 
 @Command(name = "delete", aliases = "del", mixinStandardHelpOptions = true,
-    description = "Removes KEY. Prints the index and whether the key existed.",
+    description = {"Removes KEY. Prints the index and whether the key existed.",
+        "A delete is a write even when KEY is missing: it goes through the Raft log and gets"
+            + " an index, as in etcd."},
     footerHeading = "%nExamples:%n",
     footer = {"  raftkv delete --cluster /tmp/kv color",
         "  raftkv del --endpoints 127.0.0.1:9001,127.0.0.1:9002 color --json"})
