@@ -183,9 +183,13 @@ class RaftNodeTest {
 
   @Test
   void aStartWhoseListenPortIsTakenFailsAndReleasesTheStore() throws Exception {
-    int identityPort = freePort();
     RaftNodeOptions options;
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      // A port just freed can be handed out again: the identity must differ from the listener.
+      int identityPort = freePort();
+      while (identityPort == taken.getLocalPort()) {
+        identityPort = freePort();
+      }
       RaftNodeOptions busy = listeningElsewhere(dataDir, identityPort, taken.getLocalPort());
       options = busy;
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
