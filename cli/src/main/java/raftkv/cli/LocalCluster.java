@@ -168,7 +168,6 @@ final class LocalCluster {
     return stopped;
   }
 
-
   /**
    * The id of the leader as the first live node that answers sees it (itself, or the leader
    * it follows); empty when none answers or none knows a leader.

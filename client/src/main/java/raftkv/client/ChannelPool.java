@@ -46,7 +46,11 @@ final class ChannelPool {
 
   /** Records that a server at {@code endpoint} answered a call (with a response or a status). */
   void answered(String endpoint) {
-    answered.add(endpoint);
+    // Called on every answer: a lock-free look first, since adding takes the bin's lock even
+    // when the endpoint is already there.
+    if (!answered.contains(endpoint)) {
+      answered.add(endpoint);
+    }
   }
 
   /** Whether a server at {@code endpoint} ever answered this client. */
