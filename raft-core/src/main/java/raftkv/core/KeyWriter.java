@@ -5,7 +5,9 @@ import raftkv.v1.internal.StoredValue;
 
 /** Where a transaction's writes go. Reads through the paired {@link KeyReader} see them. */
 interface KeyWriter {
-  void put(byte[] key, StoredValue value) throws RocksDBException;
+  /** Writes {@code value}; {@code previous} is what the key held (null when absent). */
+  void put(byte[] key, StoredValue previous, StoredValue value) throws RocksDBException;
 
-  void delete(byte[] key) throws RocksDBException;
+  /** Deletes a key that holds {@code previous} (never null). */
+  void delete(byte[] key, StoredValue previous) throws RocksDBException;
 }

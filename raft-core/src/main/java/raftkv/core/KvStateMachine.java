@@ -173,6 +173,13 @@ final class KvStateMachine extends StateMachineAdapter {
     for (NodeEventListener listener : eventListeners) {
       listener.batchApplied(entries);
     }
+    LeaseChanges leaseChanges = batch.leaseChanges();
+    if (!leaseChanges.isEmpty()) {
+      for (NodeEventListener listener : eventListeners) {
+        listener.leasesChanged(leaseChanges);
+      }
+      leaseChanges.clear();
+    }
     for (int i = 0; i < waiting.size(); i++) {
       if (waiting.get(i) instanceof Proposal proposal) {
         proposal.applied(outcomes.get(i));

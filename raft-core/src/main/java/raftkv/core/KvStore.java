@@ -53,10 +53,12 @@ public final class KvStore implements AutoCloseable {
 
   static final byte[] APPLIED_INDEX_KEY = "applied_index".getBytes();
   static final byte[] MAX_PROPOSED_AT_KEY = "max_proposed_at_ms".getBytes();
+  static final byte[] HISTORY_COMPACTED_KEY = "history_compacted_through".getBytes();
   /** Column families in handle order; tests that open a store directory directly use it. */
   static final List<byte[]> FAMILY_NAMES = List.of(
       RocksDB.DEFAULT_COLUMN_FAMILY, "meta".getBytes(), "dedup".getBytes(), "clients".getBytes(),
-      "members".getBytes());
+      "members".getBytes(), "history".getBytes(), "leases".getBytes(),
+      "lease_keys".getBytes());
 
   /** Bloom filter bits per key in table files: ~1% false positives. */
   private static final double BLOOM_BITS_PER_KEY = 10;
@@ -79,10 +81,19 @@ public final class KvStore implements AutoCloseable {
   private ColumnFamilyHandle dedup;
   private ColumnFamilyHandle clients;
   private ColumnFamilyHandle members;
+  private ColumnFamilyHandle history;
+  private ColumnFamilyHandle leases;
+  private ColumnFamilyHandle leaseKeys;
   private ExactlyOnceTable exactlyOnce;
+  private Families families;
+
+  /** The column families apply writes, for {@link ApplyBatch}. */
+  record Families(ColumnFamilyHandle data, ColumnFamilyHandle meta, ColumnFamilyHandle members,
+      ColumnFamilyHandle history, ColumnFamilyHandle leases, ColumnFamilyHandle leaseKeys) {}
 
   private volatile long appliedIndex;
   private volatile long maxProposedAtMs;
+  private volatile long historyCompactedThrough;
 
   private KvStore(Path dir, StoreOptions options) {
     this.dir = dir;
@@ -137,8 +148,17 @@ public final class KvStore implements AutoCloseable {
     dedup = handles.get(2);
     clients = handles.get(3);
     members = handles.get(4);
+    history = handles.get(5);
+    leases = handles.get(6);
+    leaseKeys = handles.get(7);
+    families = new Families(data, meta, members, history, leases, leaseKeys);
     appliedIndex = readLong(APPLIED_INDEX_KEY);
     maxProposedAtMs = readLong(MAX_PROPOSED_AT_KEY);
+    if (db.get(meta, HISTORY_COMPACTED_KEY) == null) {
+      // A store written before it kept history holds none of its changes so far.
+      db.put(meta, HISTORY_COMPACTED_KEY, longBytes(appliedIndex));
+    }
+    historyCompactedThrough = readLong(HISTORY_COMPACTED_KEY);
     exactlyOnce = ExactlyOnceTable.load(db, dedup, clients, options);
   }
 
@@ -147,9 +167,34 @@ public final class KvStore implements AutoCloseable {
     return raw == null ? 0 : ByteBuffer.wrap(raw).getLong();
   }
 
+  private long readLong(ReadOptions readOptions, byte[] key) throws RocksDBException {
+    byte[] raw = db.get(meta, readOptions, key);
+    return raw == null ? 0 : ByteBuffer.wrap(raw).getLong();
+  }
+
   /** The last log index whose command is reflected in the store (configuration entries excluded). */
   public long appliedIndex() {
     return appliedIndex;
+  }
+
+  /**
+   * Changes at or below this index are no longer in the watch history: a watch may start after
+   * this index or later.
+   */
+  public long historyCompactedThrough() {
+    return historyCompactedThrough;
+  }
+
+  static byte[] indexKey(long index) {
+    return longBytes(index);
+  }
+
+  static byte[] leaseKey(long lease, byte[] key) {
+    return ByteBuffer.allocate(8 + key.length).putLong(lease).put(key).array();
+  }
+
+  private static byte[] longBytes(long value) {
+    return ByteBuffer.allocate(8).putLong(value).array();
   }
 
   long maxProposedAtMs() {
@@ -231,6 +276,95 @@ public final class KvStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The recorded changes with an index in ({@code afterIndex}, applied index], in index order,
+   * from one snapshot; the page ends after the change set that reaches {@code maxEvents}
+   * events (a change set is never split). Safe from any thread.
+   *
+   * @throws HistoryCompactedException when changes after {@code afterIndex} were dropped
+   */
+  public ChangesPage changesAfter(long afterIndex, int maxEvents)
+      throws RocksDBException, HistoryCompactedException {
+    lock.readLock().lock();
+    try (SnapshotView view = new SnapshotView();
+         RocksIterator it = db.newIterator(history, view.readOptions)) {
+      long compacted = readLong(view.readOptions, HISTORY_COMPACTED_KEY);
+      long applied = view.appliedIndex();
+      if (afterIndex < compacted) {
+        throw new HistoryCompactedException(afterIndex, compacted);
+      }
+      List<raftkv.v1.internal.ChangeSet> sets = new ArrayList<>();
+      long through = applied;
+      int events = 0;
+      for (it.seek(indexKey(afterIndex + 1)); it.isValid(); it.next()) {
+        raftkv.v1.internal.ChangeSet set = raftkv.v1.internal.ChangeSet.parseFrom(it.value());
+        sets.add(set);
+        events += set.getEventsCount();
+        if (events >= maxEvents) {
+          through = set.getIndex();
+          break;
+        }
+      }
+      it.status();
+      return new ChangesPage(sets, Math.max(afterIndex, through), applied);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt change set in the watch history", e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Every lease the store holds. Safe from any thread. */
+  public List<raftkv.v1.internal.LeaseRecord> leases() throws RocksDBException {
+    lock.readLock().lock();
+    try (RocksIterator it = db.newIterator(leases)) {
+      List<raftkv.v1.internal.LeaseRecord> result = new ArrayList<>();
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        result.add(raftkv.v1.internal.LeaseRecord.parseFrom(it.value()));
+      }
+      it.status();
+      return result;
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt lease record in the store", e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The lease {@code id}, or null when it does not exist. Safe from any thread. */
+  public raftkv.v1.internal.LeaseRecord lease(long id) throws RocksDBException {
+    lock.readLock().lock();
+    try {
+      byte[] raw = db.get(leases, indexKey(id));
+      return raw == null ? null : raftkv.v1.internal.LeaseRecord.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt lease record " + id, e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Up to {@code limit} keys attached to lease {@code id}, in key order. Any thread. */
+  public List<byte[]> leaseKeys(long id, int limit) throws RocksDBException {
+    lock.readLock().lock();
+    try (RocksIterator it = db.newIterator(leaseKeys)) {
+      byte[] prefix = indexKey(id);
+      List<byte[]> keys = new ArrayList<>();
+      for (it.seek(prefix); it.isValid() && keys.size() < limit; it.next()) {
+        byte[] attachment = it.key();
+        if (attachment.length < 8
+            || !Arrays.equals(attachment, 0, 8, prefix, 0, 8)) {
+          break;
+        }
+        keys.add(Arrays.copyOfRange(attachment, 8, attachment.length));
+      }
+      it.status();
+      return keys;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Members recorded through the log (learners added at runtime), by Raft address. */
   public java.util.Map<String, raftkv.v1.Member> members() throws RocksDBException {
     lock.readLock().lock();
@@ -288,7 +422,7 @@ public final class KvStore implements AutoCloseable {
     try (SnapshotView view = new SnapshotView()) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       long keys = 0;
-      for (ColumnFamilyHandle family : List.of(data, dedup, clients, members)) {
+      for (ColumnFamilyHandle family : List.of(data, dedup, clients, members, leases, leaseKeys)) {
         try (RocksIterator it = db.newIterator(family, view.readOptions)) {
           for (it.seekToFirst(); it.isValid(); it.next()) {
             digest.update(ByteBuffer.allocate(4).putInt(it.key().length).array());
@@ -332,8 +466,7 @@ public final class KvStore implements AutoCloseable {
     }
 
     long appliedIndex() throws RocksDBException {
-      byte[] raw = db.get(meta, readOptions, APPLIED_INDEX_KEY);
-      return raw == null ? 0 : ByteBuffer.wrap(raw).getLong();
+      return readLong(readOptions, APPLIED_INDEX_KEY);
     }
 
     @Override
@@ -350,7 +483,52 @@ public final class KvStore implements AutoCloseable {
    * thread that swaps the database, so the batch needs no lock.
    */
   ApplyBatch newApplyBatch() {
-    return new ApplyBatch(this, db, data, meta, members, exactlyOnce);
+    return new ApplyBatch(this, db, families, exactlyOnce);
+  }
+
+  /**
+   * Drops the oldest watch history beyond {@link StoreOptions#historyEntries} and
+   * {@link StoreOptions#historyAgeMs}, in steps of about 1 % of the entry bound so that most
+   * batches do not write a range tombstone. Local housekeeping: which changes are kept is not
+   * replicated state (it is not in {@link #digest}). State machine thread only.
+   */
+  void trimHistory() throws RocksDBException {
+    long floor = Math.max(historyCompactedThrough, appliedIndex - options.historyEntries());
+    long step = Math.max(1, options.historyEntries() / 100);
+    if (options.historyAgeMs() > 0 && maxProposedAtMs / 1000 != lastAgeCheckSecond) {
+      lastAgeCheckSecond = maxProposedAtMs / 1000;
+      floor = Math.max(floor, lastIndexOlderThan(maxProposedAtMs - options.historyAgeMs()));
+      step = 1;
+    }
+    if (floor - historyCompactedThrough < step) {
+      return;
+    }
+    try (org.rocksdb.WriteBatch trim = new org.rocksdb.WriteBatch()) {
+      trim.deleteRange(history, indexKey(historyCompactedThrough + 1), indexKey(floor + 1));
+      trim.put(meta, HISTORY_COMPACTED_KEY, longBytes(floor));
+      db.write(writeOptions, trim);
+    }
+    historyCompactedThrough = floor;
+  }
+
+  private long lastAgeCheckSecond = -1;
+
+  /** The highest kept change-set index proposed before {@code cutoffMs}; scans from the oldest. */
+  private long lastIndexOlderThan(long cutoffMs) throws RocksDBException {
+    long last = historyCompactedThrough;
+    try (RocksIterator it = db.newIterator(history)) {
+      for (it.seek(indexKey(historyCompactedThrough + 1)); it.isValid(); it.next()) {
+        raftkv.v1.internal.ChangeSet set = raftkv.v1.internal.ChangeSet.parseFrom(it.value());
+        if (set.getProposedAtMs() >= cutoffMs) {
+          break;
+        }
+        last = set.getIndex();
+      }
+      it.status();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt change set in the watch history", e);
+    }
+    return last;
   }
 
   /**
@@ -360,13 +538,29 @@ public final class KvStore implements AutoCloseable {
    * waits while {@link #replaceWith} swaps the database.
    */
   public long longProperty(String name) {
+    return longProperty(name, false);
+  }
+
+  /** As {@link #longProperty(String)}, of the watch history's column family alone when asked. */
+  public long longProperty(String name, boolean historyOnly) {
+    if (historyOnly) {
+      lock.readLock().lock();
+      try {
+        return db == null ? -1 : db.getLongProperty(history, name);
+      } catch (RocksDBException unknownProperty) {
+        return -1;
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
     lock.readLock().lock();
     try {
       if (db == null) {
         return -1;
       }
       long sum = 0;
-      for (ColumnFamilyHandle family : List.of(data, meta, dedup, clients, members)) {
+      for (ColumnFamilyHandle family
+          : List.of(data, meta, dedup, clients, members, history, leases, leaseKeys)) {
         sum += db.getLongProperty(family, name);
       }
       return sum;
@@ -466,7 +660,8 @@ public final class KvStore implements AutoCloseable {
 
   private void closeDb() {
     exactlyOnce.close();
-    for (ColumnFamilyHandle handle : List.of(data, meta, dedup, clients, members)) {
+    for (ColumnFamilyHandle handle
+        : List.of(data, meta, dedup, clients, members, history, leases, leaseKeys)) {
       handle.close();
     }
     db.close();

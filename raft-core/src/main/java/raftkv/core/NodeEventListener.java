@@ -18,4 +18,10 @@ public interface NodeEventListener {
 
   /** A RocksDB write batch of {@code entries} log entries was committed to the store. */
   default void batchApplied(int entries) {}
+
+  /**
+   * A committed batch granted or ended leases (already in the store). The leader's lease
+   * keeper tracks deadlines from it; {@code changes} is reused after the call returns.
+   */
+  default void leasesChanged(LeaseChanges changes) {}
 }

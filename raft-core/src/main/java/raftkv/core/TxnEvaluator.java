@@ -45,6 +45,19 @@ final class TxnEvaluator {
     return response.build();
   }
 
+  /** The leases the transaction's puts attach keys to, in either branch (0 excluded). */
+  static java.util.Set<Long> leasesUsed(TxnRequest txn) {
+    java.util.Set<Long> leases = new java.util.TreeSet<>();
+    for (List<RequestOp> ops : List.of(txn.getSuccessList(), txn.getFailureList())) {
+      for (RequestOp op : ops) {
+        if (op.getOpCase() == RequestOp.OpCase.PUT && op.getPut().getLease() != 0) {
+          leases.add(op.getPut().getLease());
+        }
+      }
+    }
+    return leases;
+  }
+
   /** True when neither branch writes, so the transaction can be served as a read. */
   static boolean isReadOnly(TxnRequest txn) {
     return onlyGets(txn.getSuccessList()) && onlyGets(txn.getFailureList());
@@ -106,10 +119,11 @@ final class TxnEvaluator {
         RequestOp.Put put = op.getPut();
         byte[] key = put.getKey().toByteArray();
         StoredValue previous = reader.get(key);
-        writer.put(key, StoredValue.newBuilder()
+        writer.put(key, previous, StoredValue.newBuilder()
             .setValue(put.getValue())
             .setVersion(index)
             .setCreateIndex(previous == null ? index : previous.getCreateIndex())
+            .setLease(put.getLease())
             .build());
         ResponseOp.Put.Builder result = ResponseOp.Put.newBuilder();
         if (put.getPrevKv() && previous != null) {
@@ -123,7 +137,7 @@ final class TxnEvaluator {
         StoredValue previous = reader.get(key);
         ResponseOp.Delete.Builder result = ResponseOp.Delete.newBuilder().setDeleted(previous != null);
         if (previous != null) {
-          writer.delete(key);
+          writer.delete(key, previous);
           if (delete.getPrevKv()) {
             result.setPrevKv(toKeyValue(delete.getKey(), previous, false));
           }
@@ -148,7 +162,8 @@ final class TxnEvaluator {
     KeyValue.Builder kv = KeyValue.newBuilder()
         .setKey(key)
         .setVersion(stored.getVersion())
-        .setCreateIndex(stored.getCreateIndex());
+        .setCreateIndex(stored.getCreateIndex())
+        .setLease(stored.getLease());
     if (!keysOnly) {
       kv.setValue(stored.getValue());
     }

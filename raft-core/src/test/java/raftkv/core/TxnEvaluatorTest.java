@@ -46,13 +46,13 @@ class TxnEvaluatorTest {
     }
 
     @Override
-    public void put(byte[] key, StoredValue value) {
+    public void put(byte[] key, StoredValue previous, StoredValue value) {
       writes++;
       values.put(new String(key, StandardCharsets.UTF_8), value);
     }
 
     @Override
-    public void delete(byte[] key) {
+    public void delete(byte[] key, StoredValue previous) {
       writes++;
       values.remove(new String(key, StandardCharsets.UTF_8));
     }

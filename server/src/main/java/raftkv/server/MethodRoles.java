@@ -11,16 +11,21 @@ import java.util.Optional;
  */
 final class MethodRoles {
   /** Full method names ("service/method") that need less than ADMIN. */
-  private static final Map<String, AccessRole> BELOW_ADMIN = Map.of(
-      "raftkv.v1.KV/Get", AccessRole.READ,
-      "raftkv.v1.KV/Range", AccessRole.READ,
-      "raftkv.v1.KV/Put", AccessRole.READWRITE,
-      "raftkv.v1.KV/Delete", AccessRole.READWRITE,
-      "raftkv.v1.KV/Txn", AccessRole.READWRITE,
-      "raftkv.v1.Admin/Status", AccessRole.READ,
+  private static final Map<String, AccessRole> BELOW_ADMIN = Map.ofEntries(
+      Map.entry("raftkv.v1.KV/Get", AccessRole.READ),
+      Map.entry("raftkv.v1.KV/Range", AccessRole.READ),
+      Map.entry("raftkv.v1.KV/Put", AccessRole.READWRITE),
+      Map.entry("raftkv.v1.KV/Delete", AccessRole.READWRITE),
+      Map.entry("raftkv.v1.KV/Txn", AccessRole.READWRITE),
+      Map.entry("raftkv.v1.Watch/Watch", AccessRole.READ),
+      Map.entry("raftkv.v1.Lease/LeaseGrant", AccessRole.READWRITE),
+      Map.entry("raftkv.v1.Lease/LeaseRevoke", AccessRole.READWRITE),
+      Map.entry("raftkv.v1.Lease/LeaseKeepAlive", AccessRole.READWRITE),
+      Map.entry("raftkv.v1.Lease/LeaseInfo", AccessRole.READ),
+      Map.entry("raftkv.v1.Admin/Status", AccessRole.READ),
       // Digest scans the whole store on the read executor: admin only, so that a read token
       // cannot starve waiting reads.
-      "raftkv.v1.Admin/Digest", AccessRole.ADMIN);
+      Map.entry("raftkv.v1.Admin/Digest", AccessRole.ADMIN));
 
   private MethodRoles() {}
 

@@ -149,6 +149,10 @@ public final class RaftkvServer implements AutoCloseable {
     io.grpc.BindableService admin =
         new AdminService(config, node, members, progress, errors, readExecutor, timer, transfer,
             replication);
+    io.grpc.BindableService watch =
+        new WatchService(config.nodeId(), node, reads, limits, errors, config.clusterId());
+    io.grpc.BindableService lease =
+        new LeaseService(config.nodeId(), node, errors, config.clusterId());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     if (ssl != null) {
       builder.sslContext(ssl);
@@ -188,6 +192,8 @@ public final class RaftkvServer implements AutoCloseable {
         // not grpc-java's bare UNKNOWN.
         .addService(UnparseableRequests.refuseWithInvalidArgument(kv.bindService()))
         .addService(UnparseableRequests.refuseWithInvalidArgument(admin.bindService()))
+        .addService(UnparseableRequests.refuseWithInvalidArgument(watch.bindService()))
+        .addService(UnparseableRequests.refuseWithInvalidArgument(lease.bindService()))
         // Health and reflection are for probes and tools (grpcurl): never behind auth.
         .addService(health.service())
         .addService(ProtoReflectionServiceV1.newInstance())
