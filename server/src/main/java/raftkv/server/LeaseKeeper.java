@@ -145,17 +145,26 @@ final class LeaseKeeper implements NodeEventListener {
 
   @Override
   public synchronized void leasesChanged(LeaseChanges changes) {
-    if (leading) {
-      long now = monotonicMs.getAsLong();
-      for (LeaseChanges.Granted granted : changes.granted()) {
-        Deadline fresh = new Deadline(granted.ttlMs(), now + granted.ttlMs());
-        // Loaded at leader start with the grace already: keep the later deadline.
-        deadlines.merge(granted.id(), fresh, (old, add) -> old.atMs() >= add.atMs() ? old : add);
-      }
+    for (LeaseChanges.Granted granted : changes.granted()) {
+      granted(granted.id(), granted.ttlMs());
     }
     for (long ended : changes.ended()) {
-      deadlines.remove(ended);
+      ended(ended);
     }
+  }
+
+  /** Lease {@code id} was granted (applied); it gets its TTL from now while this node leads. */
+  synchronized void granted(long id, long ttlMs) {
+    if (leading) {
+      Deadline fresh = new Deadline(ttlMs, monotonicMs.getAsLong() + ttlMs);
+      // Loaded at leader start with the grace already: keep the later deadline.
+      deadlines.merge(id, fresh, (old, add) -> old.atMs() >= add.atMs() ? old : add);
+    }
+  }
+
+  /** Lease {@code id} ended (applied): revoked or expired. */
+  synchronized void ended(long id) {
+    deadlines.remove(id);
   }
 
   /**
