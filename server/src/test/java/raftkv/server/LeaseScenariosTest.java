@@ -57,7 +57,8 @@ class LeaseScenariosTest extends ClusterPerTest {
 
   @Test
   void revokeDeletesEveryAttachedKeyAtOneIndex() throws Exception {
-    cluster = MiniCluster.start(1, dir);
+    cluster = MiniCluster.start(1, dir,
+        c -> c.withMetrics(new MetricsConfig("127.0.0.1:0", MetricsConfig.DEFAULT_READY_MAX_LAG_MS)));
     String leader = cluster.awaitLeader();
     LeaseGrantResponse lease = grant(leader, 60_000);
     for (String key : List.of("svc/a", "svc/b", "svc/c")) {
@@ -71,12 +72,14 @@ class LeaseScenariosTest extends ClusterPerTest {
         .containsExactly("svc/a", "svc/b", "svc/c");
     assertThat(info.getGrantedTtlMs()).isEqualTo(60_000);
     assertThat(info.getRemainingTtlMs()).isBetween(1L, 60_000L);
+    assertThat(leasesGauge(leader)).isEqualTo(1);
     long before = store(leader).appliedIndex();
 
     LeaseRevokeResponse revoked = stubs.lease(cluster.grpcAddress(leader))
         .leaseRevoke(LeaseRevokeRequest.newBuilder().setId(lease.getId()).build());
 
     assertThat(revoked.getDeletedKeys()).isEqualTo(3);
+    assertThat(leasesGauge(leader)).isZero();
     for (String key : List.of("svc/a", "svc/b", "svc/c")) {
       assertThat(stored(leader, key)).as(key).isNull();
     }
@@ -302,6 +305,16 @@ class LeaseScenariosTest extends ClusterPerTest {
     ChangesPage page = cluster.node(node).node().store().changesAfter(afterIndex, 100);
     return page.changes().stream().map(ChangeSet::getEventsList).flatMap(List::stream)
         .filter(e -> e.getType() == WatchEvent.Type.DELETE).map(WatchEvent::getIndex).toList();
+  }
+
+  /** raftkv_leases as the node's metrics endpoint reports it. */
+  private double leasesGauge(String node) throws Exception {
+    java.net.InetSocketAddress at = cluster.node(node).metricsAddress().orElseThrow();
+    java.net.http.HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://127.0.0.1:" + at.getPort() + "/metrics")).timeout(Duration.ofSeconds(10))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    return PrometheusText.parse(scraped.body()).value("raftkv_leases");
   }
 
   private static NotLeader leaderHint(Throwable refused) {
