@@ -187,6 +187,8 @@ final class KvService extends KVGrpc.KVImplBase {
         call.fail(failure);
       } else if (outcome.hasRejected()) {
         call.fail(Errors.rejected(outcome.getRejected()));
+      } else if (!outcome.hasTxn()) {
+        call.fail(Errors.writeIdReused(id));
       } else {
         call.succeed(toResponse.apply(outcome.getTxn()));
       }

@@ -167,10 +167,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
       } else if (outcome.hasRejected()) {
         call.fail(Errors.rejected(outcome.getRejected()));
       } else if (!outcome.hasLease()) {
-        // A write id reused for another kind of write: its recorded outcome is not a lease's.
-        call.fail(Errors.rejected("write_id " + command.getWriteId().getClientId() + "/"
-            + Long.toUnsignedString(command.getWriteId().getSequence())
-            + " was already used by another write; use a new sequence"));
+        call.fail(Errors.writeIdReused(command.getWriteId()));
       } else if (outcome.getLease().getNotFound()) {
         call.fail(notFound(id));
       } else {

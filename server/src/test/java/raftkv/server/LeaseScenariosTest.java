@@ -278,6 +278,14 @@ class LeaseScenariosTest extends ClusterPerTest {
     assertThat(first.getTtlMs()).isEqualTo(30_000);
     assertThat(next.getId()).isNotEqualTo(first.getId());
     assertThat(store(leader).leasesOrEmpty()).hasSize(2);
+
+    // The same id on a put is a different request: refused, not answered with the grant.
+    StatusRuntimeException reused = catchThrowableOfType(StatusRuntimeException.class,
+        () -> stubs.kv(cluster.grpcAddress(leader)).put(PutRequest.newBuilder()
+            .setKey(bytes("k")).setValue(bytes("v")).setWriteId(request.getWriteId()).build()));
+    assertThat(reused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(reused.getStatus().getDescription())
+        .startsWith("write_id owner-1/7 was already used by another kind of write");
   }
 
   // --- helpers ---
