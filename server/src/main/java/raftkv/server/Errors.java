@@ -176,6 +176,15 @@ final class Errors {
     return Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException();
   }
 
+  /**
+   * FAILED_PRECONDITION: the write id's recorded outcome is of another kind of write (a lease
+   * grant's for a put, or the reverse), so the id was reused for a different request.
+   */
+  static StatusRuntimeException writeIdReused(raftkv.v1.WriteId id) {
+    return rejected("write_id " + id.getClientId() + "/" + Long.toUnsignedString(id.getSequence())
+        + " was already used by another kind of write; nothing was done: use a new sequence");
+  }
+
   private static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException)
         && t.getCause() != null) {

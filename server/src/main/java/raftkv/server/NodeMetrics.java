@@ -64,6 +64,8 @@ import raftkv.reads.ReplicaProgress;
  *       RocksDB's {@code total-sst-files-size}, {@code estimate-live-data-size} and
  *       {@code cur-size-all-mem-tables} of the state machine's store, all column families
  *       (-1 while the store is closed).
+ *   <li>{@code raftkv_leases}: on the leader, the leases it holds and will expire without
+ *       keep-alives; 0 on other nodes.
  * </ul>
  *
  * <p>JVM: Micrometer's {@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*},
@@ -93,7 +95,7 @@ final class NodeMetrics implements AutoCloseable {
   private volatile java.util.List<java.util.List<String>> peerRows = java.util.List.of();
 
   NodeMetrics(String nodeId, RaftNode node, ReplicaProgress progress,
-      ReplicationHealth replication) {
+      ReplicationHealth replication, LeaseKeeper leases) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("node", nodeId);
     reads = new ReadMetrics(registry);
@@ -109,6 +111,9 @@ final class NodeMetrics implements AutoCloseable {
             + "three election timeouts").register(registry);
     replication.addListener(snapshot -> updatePeerRows(replication, snapshot));
     bindStore(node.store());
+    Gauge.builder("raftkv.leases", leases, LeaseKeeper::size)
+        .description("On the leader: the leases it holds (and will expire); 0 on other nodes")
+        .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     gc = new JvmGcMetrics();
     gc.bindTo(registry);

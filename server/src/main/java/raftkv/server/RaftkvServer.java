@@ -55,6 +55,8 @@ public final class RaftkvServer implements AutoCloseable {
   private static final long HEALTH_REFRESH_MS = 500;
   /** How often the leader samples its replicators (ReplicationHealth). */
   private static final long REPLICATION_SAMPLE_MS = 500;
+  /** How often the leader looks for expired leases: how late, at most, a lease expires. */
+  private static final long LEASE_EXPIRY_TICK_MS = 250;
 
   private final ServerConfig config;
   private final RaftNode node;
@@ -130,9 +132,18 @@ public final class RaftkvServer implements AutoCloseable {
     ReplicationHealth replication = new ReplicationHealth(ReplicationHealth.Source.of(node),
         members, monotonicMs, ReplicationHealth.degradedAfterMs(config.electionTimeoutMs()));
     replication.addListener(new PeerHealthLog(monotonicMs, config.electionTimeoutMs()));
+    LeaseKeeper leases = LeaseKeeper.attach(node, monotonicMs, config.electionTimeoutMs());
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        leases.expireDue();
+      } catch (RuntimeException e) {
+        // A task that throws is never run again: lease expiry must survive a bad tick.
+        LOG.warn("lease expiry tick failed", e);
+      }
+    }, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS, TimeUnit.MILLISECONDS);
     // Only with an endpoint to read them: without one, requests pay nothing for metrics.
     NodeMetrics metrics = config.metrics().enabled()
-        ? new NodeMetrics(config.nodeId(), node, progress, replication) : null;
+        ? new NodeMetrics(config.nodeId(), node, progress, replication, leases) : null;
     ReadPath reads = new ReadPath(node, progress, readExecutor, broken,
         metrics == null ? raftkv.reads.ReadObserver.NONE : metrics.readObserver());
     Readiness readiness = new Readiness(node, progress, config.metrics().readyMaxLagMs());
@@ -152,7 +163,7 @@ public final class RaftkvServer implements AutoCloseable {
     io.grpc.BindableService watch =
         new WatchService(config.nodeId(), node, reads, limits, errors, config.clusterId());
     io.grpc.BindableService lease =
-        new LeaseService(config.nodeId(), node, errors, config.clusterId());
+        new LeaseService(node, leases, limits, errors, readExecutor, config.clusterId());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     if (ssl != null) {
       builder.sslContext(ssl);

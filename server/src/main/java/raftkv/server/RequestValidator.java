@@ -14,6 +14,7 @@ import raftkv.v1.Consistency;
 import raftkv.v1.LagPolicy;
 import raftkv.v1.DeleteRequest;
 import raftkv.v1.GetRequest;
+import raftkv.v1.LeaseGrantRequest;
 import raftkv.v1.PutRequest;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.ReadOptions;
@@ -30,6 +31,9 @@ final class RequestValidator {
   private static final int MAX_CLIENT_ID_CHARS = 64;
   static final long DEFAULT_WAIT_BUDGET_MS = 1000;
   static final long MAX_WAIT_BUDGET_MS = 60_000;
+  /** Lease TTL bounds: a second (a keep-alive round trip must fit), and 30 days. */
+  static final long MIN_LEASE_TTL_MS = 1000;
+  static final long MAX_LEASE_TTL_MS = 2_592_000_000L;
   private final Limits limits;
   private final long clusterId;
 
@@ -48,6 +52,23 @@ final class RequestValidator {
     key("key", req.getKey());
     value("value", req.getValue());
     writeId(req.getWriteId());
+  }
+
+  void leaseGrant(LeaseGrantRequest req) {
+    common(req);
+    if (req.getTtlMs() < MIN_LEASE_TTL_MS || req.getTtlMs() > MAX_LEASE_TTL_MS) {
+      throw new InvalidRequest("ttl_ms must be between " + MIN_LEASE_TTL_MS + " and "
+          + MAX_LEASE_TTL_MS + " ms (1 second to 30 days), got " + req.getTtlMs());
+    }
+    writeId(req.getWriteId());
+  }
+
+  /** A request naming lease {@code id} (revoke, info). */
+  void leaseId(Message req, long id) {
+    common(req);
+    if (id == 0) {
+      throw new InvalidRequest("id is 0: give the id LeaseGrant returned (0 means no lease)");
+    }
   }
 
   ReadRequirement get(GetRequest req) {
