@@ -1,0 +1,114 @@
+package raftkv.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import raftkv.reads.BrokenOnPurpose;
+import raftkv.testkit.MiniCluster;
+import raftkv.v1.HistoryCompacted;
+import raftkv.v1.PutRequest;
+import raftkv.v1.WatchRequest;
+import raftkv.v1.WatchResponse;
+
+/**
+ * What a watch can start from: the history a node keeps (bounded, and kept across a
+ * restart), a node stopping under its streams, and the watch-skips-on-resume switch.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class WatchHistoryTest extends ClusterPerTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @Test
+  void aStartOlderThanTheHistoryIsRefusedNamingTheOldestStillAvailable() {
+    cluster = MiniCluster.start(1, dir, c -> c.withStore(c.store().withHistory(5, 0)));
+    long first = put("c", "0");
+    for (int i = 1; i < 30; i++) {
+      put("c", Integer.toString(i));
+    }
+    await("the history is trimmed past the first write").atMost(WAIT)
+        .until(() -> cluster.node("n1").node().store().historyCompactedThrough() > first);
+
+    WatchRecorder old = open(WatchTest.key("c").toBuilder().setStartAfterIndex(first).build());
+    Status status = old.ended.orTimeout(20, TimeUnit.SECONDS).join();
+    assertThat(status.getCode()).isEqualTo(Status.Code.OUT_OF_RANGE);
+    HistoryCompacted compacted = old.detail(HistoryCompacted.class);
+    assertThat(compacted.getRequestedAfter()).isEqualTo(first);
+    assertThat(compacted.getCompactedThrough()).isGreaterThan(first);
+    assertThat(compacted.getNodeId()).isEqualTo("n1");
+    assertThat(status.getDescription())
+        .contains("start_after_index >= " + compacted.getCompactedThrough());
+
+    WatchRecorder oldest = open(WatchTest.key("c").toBuilder()
+        .setStartAfterIndex(compacted.getCompactedThrough()).build());
+    long next = put("c", "next");
+    await("the oldest start available streams").atMost(WAIT)
+        .until(() -> oldest.position() >= next);
+    assertThat(oldest.changes()).extracting(WatchResponse::getPosition).isSorted()
+        .doesNotHaveDuplicates().contains(next);
+    assertThat(oldest.changes().get(0).getPosition())
+        .isEqualTo(compacted.getCompactedThrough() + 1);
+  }
+
+  @Test
+  void streamsEndUnavailableWhenTheNodeStopsAndItsHistoryIsThereAfterARestart() {
+    cluster = MiniCluster.start(1, dir, c -> c);
+    cluster.awaitLeader();
+    List<Long> written = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      written.add(put("h/" + i, "v" + i));
+    }
+    WatchRecorder live = open(WatchTest.prefix("h/"));
+    await("created").atMost(WAIT).until(live::created);
+
+    cluster.stop("n1");
+    Status stopped = live.ended.orTimeout(20, TimeUnit.SECONDS).join();
+    assertThat(stopped.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(stopped.getDescription()).contains("node shutting down");
+
+    cluster.restart("n1");
+    cluster.awaitLeader();
+    WatchRecorder replay = open(WatchTest.prefix("h/").toBuilder()
+        .setStartAfterIndex(written.get(0) - 1).build());
+    await("the history replayed after the restart").atMost(WAIT)
+        .until(() -> replay.changes().size() >= 5);
+    assertThat(replay.changes()).extracting(WatchResponse::getPosition).isEqualTo(written);
+    assertThat(replay.events()).extracting(e -> e.getKv().getValue().toStringUtf8())
+        .containsExactly("v0", "v1", "v2", "v3", "v4");
+  }
+
+  @Test
+  void theWatchSkipsOnResumeSwitchDropsTheFirstChangeOfAnExplicitStartOnly() {
+    cluster = MiniCluster.start(1, dir,
+        c -> c.withBroken(Set.of(BrokenOnPurpose.WATCH_SKIPS_ON_RESUME)));
+    long first = put("b", "1");
+    long second = put("b", "2");
+    WatchRecorder resumed =
+        open(WatchTest.key("b").toBuilder().setStartAfterIndex(first - 1).build());
+    WatchRecorder fromNow = open(WatchTest.key("b"));
+    await("created").atMost(WAIT).until(fromNow::created);
+    long third = put("b", "3");
+
+    await("both streams reach the third write").atMost(WAIT)
+        .until(() -> resumed.position() >= third && fromNow.position() >= third);
+    assertThat(resumed.changes()).extracting(WatchResponse::getPosition)
+        .as("the first change after the start is missing").containsExactly(second, third);
+    assertThat(fromNow.changes()).extracting(WatchResponse::getPosition).containsExactly(third);
+  }
+
+  private WatchRecorder open(WatchRequest request) {
+    return WatchRecorder.open(stubs.channel(cluster.grpcAddress("n1")), request);
+  }
+
+  private long put(String key, String value) {
+    return stubs.kv(cluster.grpcAddress(cluster.awaitLeader())).put(PutRequest.newBuilder()
+        .setKey(WatchTest.bytes(key)).setValue(WatchTest.bytes(value)).build()).getIndex();
+  }
+}
