@@ -103,6 +103,58 @@ class WatchHistoryTest extends ClusterPerTest {
     assertThat(fromNow.changes()).extracting(WatchResponse::getPosition).containsExactly(third);
   }
 
+  @Test
+  void aStalledStreamWhoseHistoryWasTrimmedEndsOutOfRangeAndTheMetricsSayWhy() throws Exception {
+    cluster = MiniCluster.start(1, dir, c -> c.withStore(c.store().withHistory(5, 0))
+        .withMetrics(new MetricsConfig("127.0.0.1:0", MetricsConfig.DEFAULT_READY_MAX_LAG_MS))
+        .withWatch(new WatchConfig(1_000_000, WatchConfig.DEFAULTS.progressIntervalMs())));
+    cluster.awaitLeader();
+    io.grpc.ManagedChannel small = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forTarget(cluster.grpcAddress("n1")).usePlaintext().flowControlWindow(16 * 1024)
+        .maxInboundMessageSize(16 << 20).build();
+    try {
+      WatchRecorder stalled = WatchRecorder.open(small, WatchTest.prefix("big/"), false);
+      WatchRecorder healthy = open(WatchTest.prefix("big/"));
+      await("created").atMost(WAIT).until(healthy::created);
+      // 12 MB of changes: more than the hub's 8 MiB window and the 5 indexes of history, so
+      // the stalled stream's next change is gone from both by the time it reads again.
+      String value = "v".repeat(1_000_000);
+      long last = 0;
+      for (int i = 0; i < 12; i++) {
+        last = put("big/" + i, value);
+      }
+      long lastWrite = last;
+      await("the healthy stream got every change").atMost(WAIT)
+          .until(() -> healthy.position() >= lastWrite);
+      stalled.readAll();
+
+      Status status = stalled.ended.orTimeout(20, TimeUnit.SECONDS).join();
+      assertThat(status.getCode()).as(String.valueOf(status)).isEqualTo(Status.Code.OUT_OF_RANGE);
+      HistoryCompacted compacted = stalled.detail(HistoryCompacted.class);
+      assertThat(compacted.getRequestedAfter()).isEqualTo(stalled.position());
+      assertThat(compacted.getCompactedThrough()).isGreaterThan(stalled.position());
+
+      PrometheusText metrics = scrape("n1");
+      assertThat(metrics.value("raftkv_watchers_ended_total", "reason", "compacted"))
+          .isEqualTo(1);
+      assertThat(metrics.value("raftkv_watchers_open")).isEqualTo(1);
+      assertThat(metrics.value("raftkv_watch_events_sent_total")).isGreaterThanOrEqualTo(12);
+    } finally {
+      small.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private PrometheusText scrape(String id) throws Exception {
+    java.net.InetSocketAddress address = cluster.node(id).metricsAddress().orElseThrow();
+    java.net.URI uri = java.net.URI.create(
+        "http://" + address.getHostString() + ":" + address.getPort() + "/metrics");
+    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return PrometheusText.parse(response.body());
+  }
+
   private WatchRecorder open(WatchRequest request) {
     return WatchRecorder.open(stubs.channel(cluster.grpcAddress("n1")), request);
   }
