@@ -85,6 +85,43 @@ class WatchHistoryTest extends ClusterPerTest {
   }
 
   @Test
+  void aStreamResumedOnALearnerThatInstalledASnapshotMeanwhileHasNoGapAndNoDuplicate()
+      throws Exception {
+    cluster = MiniCluster.start(1, 1, dir, c -> c);
+    cluster.awaitLeader();
+    WatchRecorder before = WatchRecorder.open(stubs.channel(cluster.grpcAddress("l1")),
+        WatchTest.prefix("s/"));
+    await("created on l1").atMost(WAIT).until(before::created);
+    List<Long> written = new ArrayList<>();
+    written.add(put("s/first", "0"));
+    await("l1 streamed the first change").atMost(WAIT)
+        .until(() -> before.position() >= written.get(0));
+    String resumeToken = before.changes().get(0).getSessionToken();
+
+    cluster.stop("l1");
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < 50; i++) {
+        written.add(put("s/" + round + "/" + i, "v"));
+      }
+      // Two snapshots: jraft truncates the log only up to the previous one.
+      cluster.node("n1").node().snapshot().get(30, TimeUnit.SECONDS);
+    }
+    cluster.restart("l1");
+    WatchRecorder after = WatchRecorder.open(stubs.channel(cluster.grpcAddress("l1")),
+        WatchTest.prefix("s/").toBuilder().setStartAfterToken(resumeToken)
+            .setRead(raftkv.v1.ReadOptions.newBuilder().setWaitBudgetMs(30_000)).build());
+    long last = written.get(written.size() - 1);
+    await("the resumed stream on l1 reaches the last write").atMost(Duration.ofSeconds(60))
+        .until(() -> after.position() >= last);
+
+    assertThat(ReplicationScenariosTest.snapshotsIn(dir.resolve("l1")))
+        .as("l1 caught up by installing a snapshot").isPositive();
+    List<Long> seen = new ArrayList<>(List.of(written.get(0)));
+    after.changes().forEach(r -> seen.add(r.getPosition()));
+    assertThat(seen).isEqualTo(written);
+  }
+
+  @Test
   void theWatchSkipsOnResumeSwitchDropsTheFirstChangeOfAnExplicitStartOnly() {
     cluster = MiniCluster.start(1, dir,
         c -> c.withBroken(Set.of(BrokenOnPurpose.WATCH_SKIPS_ON_RESUME)));
