@@ -66,7 +66,7 @@ class WatchHistoryTest extends ClusterPerTest {
       written.add(put("h/" + i, "v" + i));
     }
     WatchRecorder live = open(WatchTest.prefix("h/"));
-    await("created").atMost(WAIT).until(live::created);
+    await("created").atMost(WAIT).until(() -> created(live));
 
     cluster.stop("n1");
     Status stopped = live.ended.orTimeout(20, TimeUnit.SECONDS).join();
@@ -88,10 +88,13 @@ class WatchHistoryTest extends ClusterPerTest {
   void aStreamResumedOnALearnerThatInstalledASnapshotMeanwhileHasNoGapAndNoDuplicate()
       throws Exception {
     cluster = MiniCluster.start(1, 1, dir, c -> c);
-    cluster.awaitLeader();
+    long warm = put("warm-up", "1");
+    // A LINEARIZABLE start on l1 needs it to know the leader: wait until it replicates.
+    await("l1 applies from the leader").atMost(WAIT)
+        .until(() -> cluster.node("l1").node().appliedIndex() >= warm);
     WatchRecorder before = WatchRecorder.open(stubs.channel(cluster.grpcAddress("l1")),
         WatchTest.prefix("s/"));
-    await("created on l1").atMost(WAIT).until(before::created);
+    await("created on l1").atMost(WAIT).until(() -> created(before));
     List<Long> written = new ArrayList<>();
     written.add(put("s/first", "0"));
     await("l1 streamed the first change").atMost(WAIT)
@@ -130,7 +133,7 @@ class WatchHistoryTest extends ClusterPerTest {
     WatchRecorder resumed =
         open(WatchTest.key("b").toBuilder().setStartAfterIndex(first - 1).build());
     WatchRecorder fromNow = open(WatchTest.key("b"));
-    await("created").atMost(WAIT).until(fromNow::created);
+    await("created").atMost(WAIT).until(() -> created(fromNow));
     long third = put("b", "3");
 
     await("both streams reach the third write").atMost(WAIT)
@@ -152,7 +155,7 @@ class WatchHistoryTest extends ClusterPerTest {
     try {
       WatchRecorder stalled = WatchRecorder.open(small, WatchTest.prefix("big/"), false);
       WatchRecorder healthy = open(WatchTest.prefix("big/"));
-      await("created").atMost(WAIT).until(healthy::created);
+      await("created").atMost(WAIT).until(() -> created(healthy));
       // 12 MB of changes: more than the hub's 8 MiB window and the 5 indexes of history, so
       // the stalled stream's next change is gone from both by the time it reads again.
       String value = "v".repeat(1_000_000);
@@ -190,6 +193,12 @@ class WatchHistoryTest extends ClusterPerTest {
         java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return PrometheusText.parse(response.body());
+  }
+
+  /** Created; fails at once, with the status, when the stream ended instead. */
+  private static boolean created(WatchRecorder w) {
+    assertThat(w.ended).as("the stream ended before it was created").isNotDone();
+    return w.created();
   }
 
   private WatchRecorder open(WatchRequest request) {

@@ -54,7 +54,10 @@ class WatchTest {
   static void start() {
     cluster = MiniCluster.start(3, 1, dir,
         c -> c.withWatch(new WatchConfig(MAX_LAG, WatchConfig.DEFAULTS.progressIntervalMs())));
-    cluster.awaitLeader();
+    long warm = put("warm-up", "1");
+    // A LINEARIZABLE start on l1 needs it to know the leader: wait until it replicates.
+    await("l1 applies from the leader").atMost(WAIT)
+        .until(() -> cluster.node("l1").node().appliedIndex() >= warm);
   }
 
   @AfterEach
@@ -280,7 +283,10 @@ class WatchTest {
 
   private WatchRecorder openCreated(String node, WatchRequest request) {
     WatchRecorder w = open(node, request);
-    await("the stream on " + node + " is created").atMost(WAIT).until(w::created);
+    await("the stream on " + node + " is created").atMost(WAIT).until(() -> {
+      assertThat(w.ended).as("the stream ended before it was created").isNotDone();
+      return w.created();
+    });
     return w;
   }
 
