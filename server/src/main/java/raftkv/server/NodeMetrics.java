@@ -41,6 +41,15 @@ import raftkv.reads.ReplicaProgress;
  *       redirects to another replica or the leader, or fails, as its lag policy says.
  * </ul>
  *
+ * <p>Watches ({@link WatchMetrics}):
+ * <ul>
+ *   <li>{@code raftkv_watchers_open}: Watch streams this node serves now.
+ *   <li>{@code raftkv_watch_events_sent_total}: change events sent on them.
+ *   <li>{@code raftkv_watchers_ended_total} by {@code reason} ({@code cancelled},
+ *       {@code lagging}: ended for falling behind --watch-max-lag, {@code compacted},
+ *       {@code shutdown}, {@code storage_error}).
+ * </ul>
+ *
  * <p>Raft and replica progress (gauges, read at scrape time):
  * <ul>
  *   <li>{@code raftkv_raft_applied_index}, {@code raftkv_raft_commit_index} (as this node
@@ -88,6 +97,7 @@ final class NodeMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc;
   private final ReadMetrics reads;
+  private final WatchMetrics watches;
   private final GrpcMetricsInterceptor interceptor;
   private final MultiGauge peerReplicating;
   private final MultiGauge peerAckAge;
@@ -99,6 +109,7 @@ final class NodeMetrics implements AutoCloseable {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("node", nodeId);
     reads = new ReadMetrics(registry);
+    watches = new WatchMetrics(registry);
     interceptor = new GrpcMetricsInterceptor(registry);
     bindRaft(node, progress);
     peerReplicating = MultiGauge.builder("raftkv.peer.replicating")
@@ -215,6 +226,11 @@ final class NodeMetrics implements AutoCloseable {
   /** Observer to give the node's {@link raftkv.reads.ReadPath}. */
   ReadObserver readObserver() {
     return reads;
+  }
+
+  /** Observer to give the node's {@link WatchHub}. */
+  WatchObserver watchObserver() {
+    return watches;
   }
 
   /** Interceptor for the raftkv gRPC services. */

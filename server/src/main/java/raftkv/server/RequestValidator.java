@@ -176,7 +176,8 @@ final class RequestValidator {
     }
   }
 
-  private ReadRequirement read(ReadOptions read) {
+  /** The read options of a Get (or any read), checked and decoded. */
+  ReadRequirement read(ReadOptions read) {
     Consistency level = read.getConsistency();
     if (level == Consistency.UNRECOGNIZED) {
       throw new InvalidRequest("unknown consistency level " + read.getConsistencyValue()
@@ -199,18 +200,7 @@ final class RequestValidator {
       if (level != Consistency.SESSION) {
         throw new InvalidRequest("session_token is only read at consistency SESSION, not " + level);
       }
-      SessionToken token;
-      try {
-        token = SessionToken.parse(read.getSessionToken());
-      } catch (IllegalArgumentException e) {
-        throw new InvalidRequest(e.getMessage());
-      }
-      if (token.clusterId() != clusterId) {
-        throw new InvalidRequest("session token belongs to cluster "
-            + SessionToken.clusterIdText(token.clusterId()) + ", this is cluster "
-            + SessionToken.clusterIdText(clusterId) + "; start a new session for this cluster");
-      }
-      needed = token.index();
+      needed = tokenIndex(read.getSessionToken());
     }
     atMostSigned("max_lag_entries", read.getMaxLagEntries());
     atMostSigned("max_lag_ms", read.getMaxLagMs());
@@ -222,6 +212,22 @@ final class RequestValidator {
       throw new InvalidRequest("max_lag_entries and max_lag_ms apply only to BOUNDED_STALENESS");
     }
     return new ReadRequirement(level, needed, read.getMaxLagEntries(), read.getMaxLagMs(), budget);
+  }
+
+  /** The index of a session token of this cluster; refuses a malformed or foreign one. */
+  long tokenIndex(String text) {
+    SessionToken token;
+    try {
+      token = SessionToken.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequest(e.getMessage());
+    }
+    if (token.clusterId() != clusterId) {
+      throw new InvalidRequest("session token belongs to cluster "
+          + SessionToken.clusterIdText(token.clusterId()) + ", this is cluster "
+          + SessionToken.clusterIdText(clusterId) + "; start a new session for this cluster");
+    }
+    return token.index();
   }
 
   private void writeId(WriteId id) {
@@ -263,14 +269,14 @@ final class RequestValidator {
     }
   }
 
-  private void key(String field, ByteString key) {
+  void key(String field, ByteString key) {
     if (key.isEmpty()) {
       throw new InvalidRequest(field + " is empty; keys are 1.." + limits.maxKeyBytes() + " bytes");
     }
     boundedKey(field, key);
   }
 
-  private void boundedKey(String field, ByteString key) {
+  void boundedKey(String field, ByteString key) {
     if (key.size() > limits.maxKeyBytes()) {
       throw new InvalidRequest(field + " is " + key.size() + " bytes; the limit is "
           + limits.maxKeyBytes() + " bytes");
@@ -284,7 +290,7 @@ final class RequestValidator {
     }
   }
 
-  private void common(Message req) {
+  void common(Message req) {
     int size = req.getSerializedSize();
     if (size > limits.maxRequestBytes()) {
       throw new InvalidRequest("request is " + size + " bytes; the limit is "
