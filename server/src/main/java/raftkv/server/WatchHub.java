@@ -39,7 +39,9 @@ import raftkv.v1.internal.ChangeSet;
  * behind the applied index it is ended with RESOURCE_EXHAUSTED naming where to resume.
  *
  * <p>A tick on the same thread (every {@value #TICK_MS} ms) runs a round and sends progress
- * notifications to streams that have been silent for their interval.
+ * notifications to streams that have been silent for their interval. With no stream open the
+ * hub costs nothing: signals return at once, no tick runs, and the window is not filled (it
+ * restarts at the applied index when the next stream opens).
  *
  * <p>Thread-safety: {@link #signal}, {@link #open}, {@link #wake}, {@link #cancelled} and
  * {@link #close} are safe from any thread; everything else, including every call on a stream
@@ -69,6 +71,9 @@ final class WatchHub implements AutoCloseable {
   private final ScheduledExecutorService dispatcher;
   private final AtomicBoolean roundPending = new AtomicBoolean();
   private volatile boolean closed;
+  /** Streams open; written on the dispatcher thread, read by {@link #signal}. */
+  private volatile int openStreams;
+  private java.util.concurrent.ScheduledFuture<?> tickTask;
   // Dispatcher thread only:
   private final Set<Watcher> watchers = new LinkedHashSet<>();
   private final ChangeWindow window;
@@ -88,7 +93,6 @@ final class WatchHub implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    dispatcher.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -96,7 +100,7 @@ final class WatchHub implements AutoCloseable {
    * Cheap and non-blocking; for the apply thread.
    */
   void signal() {
-    if (!closed && roundPending.compareAndSet(false, true)) {
+    if (openStreams > 0 && !closed && roundPending.compareAndSet(false, true)) {
       execute(this::round);
     }
   }
@@ -131,7 +135,14 @@ final class WatchHub implements AutoCloseable {
         long now = nanoTime.getAsLong();
         watcher.open(startAfter, skipFirstChange, now);
         watcher.call.onNext(stamp(WatchResponse.newBuilder().setCreated(true), startAfter));
+        if (watchers.isEmpty()) {
+          // Nothing was read while nobody watched: start the window at what is applied now.
+          window.reset(store.appliedIndex());
+          tickTask = dispatcher.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS,
+              TimeUnit.MILLISECONDS);
+        }
         watchers.add(watcher);
+        openStreams = watchers.size();
         observer.opened();
         signal();
       });
@@ -156,6 +167,7 @@ final class WatchHub implements AutoCloseable {
       if (watchers.remove(watcher)) {
         watcher.close();
         observer.ended(EndReason.CANCELLED);
+        streamsChanged();
       }
     });
   }
@@ -182,7 +194,7 @@ final class WatchHub implements AutoCloseable {
   /** Reads what is new into the window, then serves every stream. */
   private void round() {
     roundPending.set(false);
-    if (closed) {
+    if (closed || watchers.isEmpty()) {
       return;
     }
     boolean more;
@@ -211,6 +223,7 @@ final class WatchHub implements AutoCloseable {
       }
     }
     ended.forEach(watchers::remove);
+    streamsChanged();
     if (more) {
       signal();
     }
@@ -299,6 +312,15 @@ final class WatchHub implements AutoCloseable {
     w.sent(now);
     observer.eventsSent(events);
     return true;
+  }
+
+  /** After streams ended: with none left, stop the tick (the next open restarts it). */
+  private void streamsChanged() {
+    openStreams = watchers.size();
+    if (watchers.isEmpty() && tickTask != null) {
+      tickTask.cancel(false);
+      tickTask = null;
+    }
   }
 
   private void end(Watcher w, StatusRuntimeException status, EndReason reason) {
