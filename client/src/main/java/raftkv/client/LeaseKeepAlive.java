@@ -203,7 +203,8 @@ public final class LeaseKeepAlive implements AutoCloseable {
       dispatcher.channels().answered(node);
       if (answer.getTtlMs() <= 0) {
         end(new KvException(Status.Code.NOT_FOUND, "", null, "NOT_FOUND: lease " + id
-            + " is gone: it expired or was revoked, and its keys were deleted", null));
+            + " does not exist: it expired or was revoked (its keys are deleted), or was "
+            + "never granted", null));
         return;
       }
       synchronized (lock) {

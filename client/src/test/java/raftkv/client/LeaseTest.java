@@ -128,7 +128,7 @@ class LeaseTest {
     assertThatThrownBy(() -> alive.done().join()).isInstanceOf(CompletionException.class)
         .cause().isInstanceOfSatisfying(KvException.class, e -> {
           assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND);
-          assertThat(e.getMessage()).contains("lease " + id + " is gone");
+          assertThat(e.getMessage()).contains("lease " + id + " does not exist");
         });
   }
 }
