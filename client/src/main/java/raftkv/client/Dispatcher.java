@@ -92,6 +92,15 @@ final class Dispatcher {
   }
 
   /**
+   * Completes once the first round of status polls is over (each endpoint answered or
+   * failed, within the status deadline), so that replica tiers are known; at once without a
+   * poller. For a long-lived stream, whose first node it keeps.
+   */
+  CompletableFuture<Void> rolesLearned() {
+    return poller == null ? CompletableFuture.completedFuture(null) : poller.firstRound();
+  }
+
+  /**
    * Once the first round of status polls is over, asks every endpoint for its status again;
    * completes once each has answered or failed and the router has been told. Completes at once
    * when there is no poller.

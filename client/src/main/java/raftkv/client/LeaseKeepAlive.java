@@ -23,8 +23,8 @@ import raftkv.v1.LeaseKeepAliveResponse;
  * renewal every third of the lease's TTL (its first at once). Obtained from {@link
  * LeaseApi#keepAlive(long)}.
  *
- * <p>When the stream breaks, or a renewal goes unanswered for a third of the TTL (a paused or
- * cut-off leader), it reopens the stream to the leader the client's router names: at once to
+ * <p>When the stream breaks, or a renewal goes unanswered for a third of the TTL (at least a
+ * second; a paused or cut-off leader), it reopens the stream to the leader the client's router names: at once to
  * a leader named by a NotLeader refusal, else after a backoff, for as long as it is open. A
  * leader change does not end a lease early (the new leader extends every lease first), so
  * renewals that resume within the TTL keep it.
@@ -40,6 +40,9 @@ import raftkv.v1.LeaseKeepAliveResponse;
  */
 public final class LeaseKeepAlive implements AutoCloseable {
   private static final Logger log = System.getLogger(LeaseKeepAlive.class.getName());
+  // A renewal is given up on after a third of the TTL, but never sooner than this: on a busy
+  // machine a short lease's answers may take longer than a third of a second.
+  private static final long MIN_PATIENCE = TimeUnit.SECONDS.toNanos(1);
 
   private final Dispatcher dispatcher;
   private final long id;
@@ -177,15 +180,14 @@ public final class LeaseKeepAlive implements AutoCloseable {
         return;
       }
       node = target;
-      if (awaiting && System.nanoTime() - sentNanos >= intervalNanos) {
+      if (awaiting && System.nanoTime() - sentNanos >= Math.max(intervalNanos, MIN_PATIENCE)) {
         quiet = call;
       } else if (!awaiting) {
         send();
       }
     }
     if (quiet != null) {
-      quiet.cancel("no answer to a keep-alive from " + node + " within "
-          + TimeUnit.NANOSECONDS.toMillis(intervalNanos) + " ms", null);
+      quiet.cancel("no answer to a keep-alive from " + node + " in time", null);
     }
   }
 

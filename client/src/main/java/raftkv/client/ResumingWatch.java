@@ -94,15 +94,16 @@ final class ResumingWatch {
     return done;
   }
 
+  /**
+   * Opens the first stream once the client knows the nodes' roles (a just-built client is
+   * still asking): a watch keeps its node, so it should be a learner's when there is one.
+   */
   void start() {
     dispatcher.addStream(onClientClose);
-    String first;
     synchronized (lock) {
       if (ended) {
         return;
       }
-      plan = newPlan();
-      first = dispatcher.router().first(Route.REPLICA, plan);
       try {
         idleCheck = dispatcher.scheduler().scheduleWithFixedDelay(this::checkIdle,
             checkEveryNanos, checkEveryNanos, TimeUnit.NANOSECONDS);
@@ -111,7 +112,17 @@ final class ResumingWatch {
         return;
       }
     }
-    attempt(first);
+    dispatcher.rolesLearned().whenComplete((v, t) -> {
+      String first;
+      synchronized (lock) {
+        if (ended) {
+          return;
+        }
+        plan = newPlan();
+        first = dispatcher.router().first(Route.REPLICA, plan);
+      }
+      attempt(first);
+    });
   }
 
   void close() {
