@@ -55,6 +55,12 @@ class WatchLeaseVerbsTest {
         Stream.of(args)).toArray(String[]::new));
   }
 
+  /** {@code raftkv lease SUB --endpoints <all four nodes> ARGS...}. */
+  static CliRun lease(String sub, String... args) {
+    return raftkv(Stream.concat(Stream.of("lease", sub, "--endpoints", cluster.endpoints()),
+        Stream.of(args)).toArray(String[]::new));
+  }
+
   private static String learner() {
     return cluster.grpcAddress(cluster.learners().get(0));
   }
@@ -116,7 +122,7 @@ class WatchLeaseVerbsTest {
 
   @Test
   void aLeaseIsGrantedAttachedInspectedAndRevokedAndItsKeyDeletionIsWatched() throws Exception {
-    CliRun granted = verb("lease", "grant", "30s");
+    CliRun granted = lease("grant", "30s");
     assertThat(granted.exitCode()).as(granted.toString()).isZero();
     String lease = granted.out().strip();
     assertThat(lease).matches("[1-9][0-9]*");
@@ -124,13 +130,13 @@ class WatchLeaseVerbsTest {
 
     CliRun put = verb("put", "--lease", lease, "svc/web-1", "10.0.0.1:8080");
     assertThat(put.exitCode()).as(put.toString()).isZero();
-    CliRun info = verb("lease", "info", lease, "--keys", "--json");
+    CliRun info = lease("info", lease, "--keys", "--json");
     assertThat(info.exitCode()).as(info.toString()).isZero();
     assertThat(info.json().get("grantedTtlMs").asLong()).isEqualTo(30_000);
     assertThat(info.json().get("remainingTtlMs").asLong()).isBetween(1L, 30_000L);
     assertThat(info.json().get("keys").get(0).asText()).isEqualTo("svc/web-1");
 
-    CliRun revoked = verb("lease", "revoke", lease);
+    CliRun revoked = lease("revoke", lease);
     assertThat(revoked.exitCode()).as(revoked.toString()).isZero();
     assertThat(revoked.out().strip())
         .matches("OK lease " + lease + " revoked at index [0-9]+; 1 key deleted");
@@ -150,7 +156,7 @@ class WatchLeaseVerbsTest {
   @Test
   void aPutToALeaseThatDoesNotExistAndItsKeepAliveFailWithExitOne() {
     CliRun put = verb("put", "--lease", "999999999", "k-no-lease", "v");
-    CliRun keepAlive = verb("lease", "keep-alive", "999999999");
+    CliRun keepAlive = lease("keep-alive", "999999999");
 
     assertThat(put.exitCode()).as(put.toString()).isEqualTo(1);
     assertThat(put.err()).startsWith("raftkv: FAILED_PRECONDITION");
@@ -163,7 +169,7 @@ class WatchLeaseVerbsTest {
   void keepAliveExitsOneWhenItsLeaseIsRevoked() throws Exception {
     long lease = client.leases().grant(Duration.ofSeconds(30)).join().getId();
     CompletableFuture<CliRun> keepAlive = CompletableFuture.supplyAsync(
-        () -> verb("lease", "keep-alive", Long.toString(lease)));
+        () -> lease("keep-alive", Long.toString(lease)));
 
     client.leases().revoke(lease).join();
 
