@@ -86,12 +86,16 @@ class ServiceRegistrationReadmeProcessTest {
 
   /**
    * A stand-in for bin/raftkv: this build's CLI on this JVM's class path, with the options
-   * bin/raftkv gives a short verb (a 256 MB heap at most).
+   * bin/raftkv gives a short verb (a 256 MB heap at most) and the CLI's logging set-up.
    */
   private Path raftkvLauncher() throws IOException {
     StringBuilder command = new StringBuilder("#!/usr/bin/env bash\nexec '")
         .append(LocalCluster.javaBinary()).append("' -Xmx256m -XX:+UseSerialGC")
-        .append(" -XX:TieredStopAtLevel=1");
+        .append(" -XX:TieredStopAtLevel=1")
+        // The CLI's own logging set-up, as in its jar: the test class path has two
+        // logback-test.xml files, and logback would report that on standard output.
+        .append(" -Dlogback.configurationFile=")
+        .append(Path.of("target/classes/logback.xml").toAbsolutePath());
     for (String option : LocalCluster.inheritedJvmOptions()) {
       command.append(" '").append(option.replace("'", "'\\''")).append('\'');
     }
