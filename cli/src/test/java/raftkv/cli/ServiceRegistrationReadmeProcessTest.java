@@ -64,7 +64,7 @@ class ServiceRegistrationReadmeProcessTest {
     assertThat(lines).as(report)
         .anyMatch(l -> l.startsWith("cluster of 3 voters and 1 learner running in "))
         .contains("10.0.0.1:8080")
-        .anyMatch(l -> l.matches("lease [0-9]+: TTL 5 s, [0-9.]+ s left; 1 key"))
+        .anyMatch(l -> l.matches("lease [0-9]+: TTL 10 s, [0-9.]+ s left; 1 key"))
         .contains("services/web-1");
     int put = indexOfMatch(lines, "PUT services/web-1 = 10\\.0\\.0\\.1:8080 \\(index [0-9]+\\)");
     int delete = indexOfMatch(lines, "DELETE services/web-1 \\(index [0-9]+\\)");
