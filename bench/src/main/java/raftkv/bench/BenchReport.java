@@ -1,11 +1,6 @@
 package raftkv.bench;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -29,10 +24,8 @@ import org.HdrHistogram.Histogram;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BenchReport(Map<String, Object> config, double measuredSeconds,
     Map<String, Ops> levels, Ops writes, Map<String, Long> errors, Total total, Tool tool,
-    Cluster cluster, LearnerLag learnerLag, Arrivals arrivals) {
+    Cluster cluster, LearnerLag learnerLag, Arrivals arrivals) implements Report {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
 
   /**
    * One kind of operation.
@@ -139,19 +132,9 @@ public record BenchReport(Map<String, Object> config, double measuredSeconds,
     return n;
   }
 
-  public String toJson() {
-    try {
-      return JSON.writeValueAsString(this);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  public void writeJson(Path file) throws IOException {
-    JSON.writeValue(file.toFile(), this);
-  }
 
   /** The final table: one row per kind of operation, then the tool's cost and learner lag. */
+  @Override
   public String table() {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%-13s %9s %9s %8s %8s %8s %8s %9s %9s %9s %8s %7s  %s%n",

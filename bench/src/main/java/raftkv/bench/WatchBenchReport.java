@@ -1,10 +1,5 @@
 package raftkv.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -29,24 +24,12 @@ public record WatchBenchReport(Map<String, Object> config, double measuredSecond
     Map<String, Long> servedBy, long writes, double writesPerSec, long events,
     double eventsPerSec, long streamsBehind, BenchReport.Latency delayMs, long eventsBeforeAck,
     long resumes, BenchReport.Tool tool, Map<String, Double> nodesCpuSeconds,
-    double cpuMicrosPerEvent) {
+    double cpuMicrosPerEvent) implements Report {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
 
-  public String toJson() {
-    try {
-      return JSON.writeValueAsString(this);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  public void writeJson(Path file) throws IOException {
-    JSON.writeValue(file.toFile(), this);
-  }
 
   /** The human summary. */
+  @Override
   public String table() {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("watchers      %d, served by %s%n", config.get("watchers"), servedBy));

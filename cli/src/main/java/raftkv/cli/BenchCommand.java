@@ -1,7 +1,6 @@
 package raftkv.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,14 +36,7 @@ import raftkv.client.KvException;
         "  raftkv bench watch --cluster /tmp/kv --watchers 1000 --rate 200   (watch delivery)"})
 final class BenchCommand implements Callable<Integer> {
   @Mixin Connection connection;
-
-  @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
-      paramLabel = "DURATION", description = "Measured time (default ${DEFAULT-VALUE}).")
-  Duration duration;
-
-  @Option(names = "--warmup", defaultValue = "2s", converter = DurationConverter.class,
-      paramLabel = "DURATION", description = "Unmeasured time first (default ${DEFAULT-VALUE}).")
-  Duration warmup;
+  @Mixin BenchRun run;
 
   @Option(names = "--clients", defaultValue = "16",
       description = "Most operations in flight (default ${DEFAULT-VALUE}).")
@@ -102,16 +94,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of every random choice (default: the clock).")
   Long seed;
 
-  @Option(names = "--json", paramLabel = "FILE",
-      description = "Also write the report as JSON to FILE ('-' = stdout; progress then goes "
-          + "to stderr).")
-  String json;
-
   @Override
   public Integer call() throws Exception {
     BenchOptions options;
     try {
-      BenchOptions.Builder b = BenchOptions.builder().duration(duration).warmup(warmup)
+      BenchOptions.Builder b = BenchOptions.builder().duration(run.duration).warmup(run.warmup)
           .clients(clients).sessions(sessions).rate(rate).readRatio(readRatio).keys(keys)
           .keyDistribution(KeyDistribution.parse(keyDist)).zipfExponent(zipfExponent)
           .valueSize(valueSize).consistency(LevelMix.parse(consistency))
@@ -124,8 +111,7 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("raftkv bench: " + e.getMessage());
       return 2;
     }
-    boolean jsonToStdout = "-".equals(json);
-    PrintStream progress = jsonToStdout ? System.err : System.out;
+    PrintStream progress = run.progress();
     BenchReport report;
     try (KvClient client = connection.connect()) {
       report = Bench.run(client, options, progress::println);
@@ -136,13 +122,7 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("raftkv bench: " + e.getMessage());
       return 2;
     }
-    progress.print(report.table());
-    if (jsonToStdout) {
-      System.out.println(report.toJson());
-    } else if (json != null) {
-      report.writeJson(Path.of(json));
-      progress.println("report written to " + json);
-    }
+    run.print(report);
     long violations = report.guaranteeViolations();
     if (violations > 0) {
       System.err.println("raftkv bench: " + violations + " operations broke a guarantee of "

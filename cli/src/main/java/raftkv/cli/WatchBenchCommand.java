@@ -1,8 +1,5 @@
 package raftkv.cli;
 
-import java.io.PrintStream;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +22,7 @@ import raftkv.client.KvException;
         "  raftkv bench watch --cluster /tmp/kv --watchers 100 --writers 16 --json watch.json"})
 final class WatchBenchCommand implements Callable<Integer> {
   @Mixin Connection connection;
+  @Mixin BenchRun run;
 
   @Option(names = "--watchers", defaultValue = "1000",
       description = "Watch streams on the prefix (default ${DEFAULT-VALUE}).")
@@ -38,14 +36,6 @@ final class WatchBenchCommand implements Callable<Integer> {
       description = "Puts per second, paced; 0 = as fast as --writers allow (default).")
   int rate;
 
-  @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
-      paramLabel = "DURATION", description = "Measured time (default ${DEFAULT-VALUE}).")
-  Duration duration;
-
-  @Option(names = "--warmup", defaultValue = "2s", converter = DurationConverter.class,
-      paramLabel = "DURATION", description = "Writes before measuring (default ${DEFAULT-VALUE}).")
-  Duration warmup;
-
   @Option(names = "--keys", defaultValue = "1000",
       description = "Distinct keys written under the prefix (default ${DEFAULT-VALUE}).")
   int keys;
@@ -58,37 +48,24 @@ final class WatchBenchCommand implements Callable<Integer> {
       description = "The watched prefix (default ${DEFAULT-VALUE}).")
   String prefix;
 
-  @Option(names = "--json", paramLabel = "FILE",
-      description = "Also write the report as JSON to FILE (- = stdout; the table then goes "
-          + "to stderr).")
-  String json;
-
   @Override
   public Integer call() throws Exception {
     WatchBenchOptions options;
     try {
-      options = new WatchBenchOptions(watchers, writers, rate, duration, warmup, keys, valueSize,
+      options = new WatchBenchOptions(watchers, writers, rate, run.duration, run.warmup, keys, valueSize,
           prefix);
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv bench watch: " + e.getMessage());
       return 2;
     }
-    boolean jsonToStdout = "-".equals(json);
-    PrintStream progress = jsonToStdout ? System.err : System.out;
     WatchBenchReport report;
     try (KvClient client = connection.connect()) {
-      report = WatchBench.run(client, options, progress::println);
+      report = WatchBench.run(client, options, run.progress()::println);
     } catch (KvException | IllegalStateException e) {
       System.err.println("raftkv bench watch: " + e.getMessage());
       return 1;
     }
-    progress.print(report.table());
-    if (jsonToStdout) {
-      System.out.println(report.toJson());
-    } else if (json != null) {
-      report.writeJson(Path.of(json));
-      progress.println("report written to " + json);
-    }
+    run.print(report);
     return report.streamsBehind() > 0 ? 3 : 0;
   }
 }
