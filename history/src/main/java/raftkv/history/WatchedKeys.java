@@ -49,10 +49,20 @@ public record WatchedKeys(Kind kind, String from, String to) {
   @Override
   public String toString() {
     return switch (kind) {
-      case KEY -> "key \"" + from + '"';
-      case PREFIX -> "prefix \"" + from + '"';
-      case RANGE -> "range [\"" + from + "\", " + (to == null ? "end" : '"' + to + '"') + ')';
+      case KEY -> "key " + quote(from);
+      case PREFIX -> "prefix " + quote(from);
+      case RANGE -> "range [" + quote(from) + ", " + (to == null ? "end" : quote(to)) + ')';
     };
+  }
+
+  /** In double quotes, control characters as Java u-escapes (a range from the first key). */
+  private static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    s.chars().forEach(c -> {
+      if (c < 0x20 || c == 0x7f) b.append(String.format("\\u%04x", c));
+      else b.append((char) c);
+    });
+    return b.append('"').toString();
   }
 
   private static int compare(String a, String b) {

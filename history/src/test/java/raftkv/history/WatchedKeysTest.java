@@ -36,5 +36,6 @@ class WatchedKeysTest {
   void describesItselfForViolations() {
     assertThat(WatchedKeys.range("a", null)).hasToString("range [\"a\", end)");
     assertThat(WatchedKeys.prefix("p")).hasToString("prefix \"p\"");
+    assertThat(WatchedKeys.range("\0", null)).hasToString("range [\"\\u0000\", end)");
   }
 }
