@@ -98,6 +98,11 @@ final class Connection {
   }
 
   private boolean given(String option) {
+    return given(command, option);
+  }
+
+  /** Whether {@code option} was on the command line of {@code command} (not a default). */
+  static boolean given(CommandSpec command, String option) {
     ParseResult parsed = command == null || command.commandLine() == null ? null
         : command.commandLine().getParseResult();
     return parsed != null && parsed.hasMatchedOption(option);

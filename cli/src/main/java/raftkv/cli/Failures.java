@@ -62,7 +62,7 @@ final class Failures implements IExecutionExceptionHandler {
   }
 
   /** Whether --verbose was given, on raftkv or on any verb below it. */
-  private static boolean verbose(ParseResult parsed) {
+  static boolean verbose(ParseResult parsed) {
     for (ParseResult p = parsed; p != null; p = p.subcommand()) {
       if (p.hasMatchedOption(VERBOSE)) {
         return true;

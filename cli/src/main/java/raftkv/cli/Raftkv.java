@@ -18,7 +18,7 @@ public final class Raftkv {
   /** The verbs, in the order --help lists them. */
   static final List<Class<?>> VERBS = List.of(ServerCommand.class, ClusterCommand.class,
       PutCommand.class, GetCommand.class, DeleteCommand.class, RangeCommand.class,
-      TxnCommand.class, StatusCommand.class, BenchCommand.class, DemoCommand.class,
+      TxnCommand.class, WatchCommand.class, LeaseCommand.class, StatusCommand.class, BenchCommand.class, DemoCommand.class,
       ChaosCommand.class, AdminCommand.class);
 
   // Read by Failures through the parse result, wherever on the line it was given.

@@ -17,6 +17,7 @@ import raftkv.server.RaftkvServer;
 import raftkv.server.ServerConfig;
 import raftkv.server.TransportLimits;
 import raftkv.server.TlsConfig;
+import raftkv.server.WatchConfig;
 
 /** {@code raftkv server}: runs one node until SIGTERM or SIGINT. */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -97,6 +98,31 @@ final class ServerCommand implements Callable<Integer> {
   @Option(names = "--block-cache-mb", defaultValue = "32",
       description = "RocksDB block cache in MiB (default ${DEFAULT-VALUE}).")
   long blockCacheMb;
+
+  @Option(names = "--history-entries", defaultValue = "100000", paramLabel = "N",
+      description = "The watch history keeps the changes of at least the last N log indexes "
+          + "(default ${DEFAULT-VALUE}); a watch may start no further back. Disk cost: about "
+          + "the size of the keys and values written in those indexes.")
+  long historyEntries;
+
+  @Option(names = "--history-age", defaultValue = "0s", converter = DurationConverter.class,
+      paramLabel = "DURATION",
+      description = "Also drop history older than this (" + DurationConverter.FORMS
+          + "); 0s (default) = no age bound.")
+  java.time.Duration historyAge;
+
+  @Option(names = "--watch-max-lag", defaultValue = "10000", paramLabel = "N",
+      description = "A watch whose receiver stops reading is ended (RESOURCE_EXHAUSTED, with "
+          + "the position to resume after) once it is more than N log indexes behind "
+          + "(default ${DEFAULT-VALUE}).")
+  long watchMaxLag;
+
+  @Option(names = "--watch-progress-interval", defaultValue = "5s",
+      converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "A watch stream silent this long gets a progress notification with the "
+          + "node's applied index, unless its request sets its own (default "
+          + "${DEFAULT-VALUE}; 100ms..10m).")
+  java.time.Duration watchProgressInterval;
 
   @Option(names = "--max-inbound-message-bytes", defaultValue = "8388608",
       description = "Largest request message the transport accepts (default ${DEFAULT-VALUE}); "
@@ -198,15 +224,20 @@ final class ServerCommand implements Callable<Integer> {
           .toList();
       Limits limits = new Limits(maxKeyBytes, maxValueBytes, maxRequestBytes, maxTxnOps,
           maxRangeLimit, Math.max(Limits.DEFAULTS.maxRangeResponseBytes(), maxKeyBytes + maxValueBytes));
+      if (historyEntries < 1) {
+        throw new IllegalArgumentException("history-entries must be >= 1 (log indexes of "
+            + "watch history to keep), got " + historyEntries);
+      }
       StoreOptions store = new StoreOptions(blockCacheMb << 20,
           StoreOptions.DEFAULTS.writeBufferBytes(), StoreOptions.DEFAULTS.dedupTtlMs(),
-          StoreOptions.DEFAULTS.maxClients());
+          StoreOptions.DEFAULTS.maxClients(), historyEntries, historyAge.toMillis());
       serverConfig = new ServerConfig(id, specs, dataDir, electionTimeoutMs, heartbeatFactor,
           snapshotIntervalSecs, limits, store, clusterName).withRaftListenAddress(raftListen)
           .withTransport(new TransportLimits(maxInboundMessageBytes, maxInboundMetadataBytes,
               maxConcurrentCallsPerConnection, permitKeepAliveTimeMs, drainMs))
           .withRaftTls(raftTls())
           .withMetrics(new MetricsConfig(metricsListen, readyMaxLagMs))
+          .withWatch(new WatchConfig(watchMaxLag, watchProgressInterval.toMillis()))
           .withTls(tlsConfig).withAuth(authConfig).validate();
     } catch (IllegalArgumentException e) {
       System.err.println("raftkv server: invalid configuration: " + e.getMessage());

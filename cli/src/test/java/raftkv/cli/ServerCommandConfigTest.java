@@ -65,6 +65,21 @@ class ServerCommandConfigTest {
   }
 
   @Test
+  void watchAndHistoryOptionsOutOfRangeAreRefusedNamingTheOption() throws IOException {
+    CliRun lag = server("--id", "n1", "--peers", PEERS, "--watch-max-lag", "0");
+    CliRun progress = server("--id", "n1", "--peers", PEERS, "--watch-progress-interval", "50ms");
+    CliRun history = server("--id", "n1", "--peers", PEERS, "--history-entries", "0");
+    CliRun fromFile = raftkv("server", "--config", configFile("history-age = 1h",
+        "watch-progress-interval = 11m").toString());
+
+    assertRefused(lag, "watch-max-lag must be >= 1 entries, got 0");
+    assertRefused(progress, "watch-progress-interval must be 100 ms..600000 ms, got 50 ms");
+    assertRefused(history, "history-entries must be >= 1 (log indexes of watch history to "
+        + "keep), got 0");
+    assertRefused(fromFile, "watch-progress-interval must be 100 ms..600000 ms, got 660000 ms");
+  }
+
+  @Test
   void aMissingRequiredOptionIsAUsageErrorNamingIt() {
     CliRun r = raftkv("server", "--id", "n1", "--peers", PEERS);
 

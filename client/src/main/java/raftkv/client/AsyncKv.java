@@ -77,6 +77,20 @@ public final class AsyncKv {
     return put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
   }
 
+  /**
+   * Sets {@code key} to {@code value}, attached to lease {@code leaseId} (from {@link
+   * LeaseApi#grant}): the key is deleted when the lease ends. 0 attaches it to no lease. A
+   * lease that does not exist fails the put with FAILED_PRECONDITION.
+   */
+  public CompletableFuture<PutResponse> put(ByteString key, ByteString value, long leaseId) {
+    return put(PutRequest.newBuilder().setKey(key).setValue(value).setLease(leaseId).build());
+  }
+
+  /** {@link #put(ByteString, ByteString, long)} with both strings encoded as UTF-8. */
+  public CompletableFuture<PutResponse> put(String key, String value, long leaseId) {
+    return put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value), leaseId);
+  }
+
   public CompletableFuture<PutResponse> put(PutRequest request) {
     Objects.requireNonNull(request, "request");
     return dispatcher.write(Kinds.PUT, request, session, deadline);

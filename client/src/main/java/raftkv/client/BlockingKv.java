@@ -60,6 +60,16 @@ public final class BlockingKv {
     return await(async.put(key, value), async.deadline());
   }
 
+  /** A put attached to lease {@code leaseId}; see {@link AsyncKv#put(ByteString, ByteString, long)}. */
+  public PutResponse put(ByteString key, ByteString value, long leaseId) {
+    return await(async.put(key, value, leaseId), async.deadline());
+  }
+
+  /** A put attached to lease {@code leaseId}; see {@link AsyncKv#put(String, String, long)}. */
+  public PutResponse put(String key, String value, long leaseId) {
+    return await(async.put(key, value, leaseId), async.deadline());
+  }
+
   public PutResponse put(PutRequest request) {
     return await(async.put(request), async.deadline());
   }

@@ -48,6 +48,8 @@ final class Dispatcher {
   private final StatusPoller poller;
   // Calls not yet finished, so that close() can fail those waiting on the timer.
   private final Set<RetryingCall<?, ?>> active = ConcurrentHashMap.newKeySet();
+  // Watches and keep-alives still open: close() ends them, each with its own abort action.
+  private final Set<Runnable> streams = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
@@ -87,6 +89,15 @@ final class Dispatcher {
     if (poller != null) {
       poller.start();
     }
+  }
+
+  /**
+   * Completes once the first round of status polls is over (each endpoint answered or
+   * failed, within the status deadline), so that replica tiers are known; at once without a
+   * poller. For a long-lived stream, whose first node it keeps.
+   */
+  CompletableFuture<Void> rolesLearned() {
+    return poller == null ? CompletableFuture.completedFuture(null) : poller.firstRound();
   }
 
   /**
@@ -148,6 +159,20 @@ final class Dispatcher {
     };
     return start(kind.method(), request, Route.LEADER, null, Shaper.same(), observer, timeout,
         () -> writeIds.end(id.getSequence()));
+  }
+
+  /**
+   * A call only the leader serves that is not a write the client stamps (a lease revoke or
+   * info): routed and retried as a write is, without a write id.
+   *
+   * @param index the log index the answer says the leader applied, 0 if it says none
+   */
+  <Req, Resp> CompletableFuture<Resp> onLeader(MethodDescriptor<Req, Resp> method, Req request,
+      java.util.function.ToLongFunction<Resp> index, Duration timeout) {
+    AnswerObserver<Resp> observer = (target, response) ->
+        router.observeApplied(target, index.applyAsLong(response));
+    return start(method, request, Route.LEADER, null, Shaper.same(), observer, timeout,
+        () -> { });
   }
 
   /**
@@ -282,6 +307,25 @@ final class Dispatcher {
     for (RetryingCall<?, ?> call : List.copyOf(active)) {
       call.abort(closedFailure);
     }
+    for (Runnable abort : List.copyOf(streams)) {
+      abort.run();
+    }
+  }
+
+  /**
+   * Registers a long-lived stream (a watch, a keep-alive) that {@link #close} ends by running
+   * {@code abort}; if the client is already closed, runs it at once.
+   */
+  void addStream(Runnable abort) {
+    streams.add(abort);
+    if (closed && streams.remove(abort)) {
+      abort.run();
+    }
+  }
+
+  /** The stream registered with {@code abort} is over. */
+  void removeStream(Runnable abort) {
+    streams.remove(abort);
   }
 
   /** {@code call} is over; called once per call. */

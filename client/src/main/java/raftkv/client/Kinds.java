@@ -9,6 +9,9 @@ import raftkv.v1.DeleteResponse;
 import raftkv.v1.GetRequest;
 import raftkv.v1.GetResponse;
 import raftkv.v1.KVGrpc;
+import raftkv.v1.LeaseGrantRequest;
+import raftkv.v1.LeaseGrantResponse;
+import raftkv.v1.LeaseGrpc;
 import raftkv.v1.PutRequest;
 import raftkv.v1.PutResponse;
 import raftkv.v1.RangeRequest;
@@ -57,4 +60,8 @@ final class Kinds {
   static final Write<TxnRequest, TxnResponse> TXN_WRITE = new Write<>(KVGrpc.getTxnMethod(),
       (r, id) -> r.toBuilder().setWriteId(id).build(), TxnResponse::getIndex,
       TxnResponse::getSessionToken);
+
+  static final Write<LeaseGrantRequest, LeaseGrantResponse> LEASE_GRANT = new Write<>(
+      LeaseGrpc.getLeaseGrantMethod(), (r, id) -> r.toBuilder().setWriteId(id).build(),
+      LeaseGrantResponse::getIndex, LeaseGrantResponse::getSessionToken);
 }

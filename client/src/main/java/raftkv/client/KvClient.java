@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import raftkv.token.SessionToken;
 import raftkv.v1.LagPolicy;
+import raftkv.v1.WatchRequest;
 
 /**
  * A connection to one raftkv cluster.
@@ -23,7 +24,8 @@ import raftkv.v1.LagPolicy;
  * }</pre>
  *
  * <p>The calls live on facets: {@link #async()} (futures), {@link #blocking()} (results, or
- * {@link KvException}) and {@link #admin()} (single-node status). {@link #newSession()} and
+ * {@link KvException}), {@link #admin()} (single-node status) and {@link #leases()} (leases
+ * and their keep-alives); {@link #watch} streams the changes to keys ({@link Watcher}). {@link #newSession()} and
  * {@link #session(String)} give a {@link Session} with the same facets, whose calls see each
  * other's effects even when replicas serve its reads.
  *
@@ -57,6 +59,7 @@ public final class KvClient implements AutoCloseable {
   private final AsyncKv async;
   private final BlockingKv blocking;
   private final AdminApi admin;
+  private final LeaseApi leases;
   private final Duration defaultDeadline;
 
   private KvClient(Builder b) {
@@ -72,6 +75,7 @@ public final class KvClient implements AutoCloseable {
     this.async = new AsyncKv(dispatcher, b.defaultDeadline, null);
     this.blocking = new BlockingKv(async);
     this.admin = new AdminApi(dispatcher, b.defaultDeadline);
+    this.leases = new LeaseApi(dispatcher, b.defaultDeadline);
     dispatcher.startPolling();
   }
 
@@ -91,6 +95,26 @@ public final class KvClient implements AutoCloseable {
 
   public AdminApi admin() {
     return admin;
+  }
+
+  /** Leases: grant, revoke, info and keep-alive, under the default deadline. */
+  public LeaseApi leases() {
+    return leases;
+  }
+
+  /**
+   * Watches the key, prefix or range {@code request} names, from its start (an index, a
+   * token, or now), delivering to {@code listener}; see {@link Watcher}. A watch "from now"
+   * that must start again before its first message starts from the new now.
+   */
+  public Watcher watch(WatchRequest request, WatchListener listener) {
+    return new Watcher(dispatcher, null, Objects.requireNonNull(request, "request"),
+        Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** {@link #watch(WatchRequest, WatchListener)}, pulled through {@link Watcher#events()}. */
+  public Watcher watch(WatchRequest request) {
+    return new Watcher(dispatcher, null, Objects.requireNonNull(request, "request"), null);
   }
 
   /** A new session, which has seen nothing yet: its {@link Session#token()} is "". */

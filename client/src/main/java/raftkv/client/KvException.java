@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import raftkv.v1.HistoryCompacted;
 import raftkv.v1.NodeRemoved;
 import raftkv.v1.NotLeader;
 import raftkv.v1.ReplicaLagging;
@@ -30,7 +31,8 @@ import raftkv.v1.ReplicaLagging;
  * <p>Typed details: {@link #leaderHint()} when a node refused for not being the leader;
  * {@link #replicaLagging()} when a read failed with FAILED_PRECONDITION because the replica
  * had not caught up with what the read needs (under the WAIT or FAIL lag policy, or under
- * FALLBACK once the leader too could not serve it).
+ * FALLBACK once the leader too could not serve it); {@link #historyCompacted()} when a watch
+ * asked for changes older than the node keeps.
  *
  * <p>Immutable.
  */
@@ -79,6 +81,23 @@ public final class KvException extends RuntimeException {
    */
   public Optional<ReplicaLagging> replicaLagging() {
     return Optional.ofNullable(replicaLagging);
+  }
+
+  /**
+   * Why a watch was refused with OUT_OF_RANGE: the node no longer keeps the changes it asked
+   * for; {@code compacted_through} is the smallest start index the node still serves.
+   */
+  public Optional<HistoryCompacted> historyCompacted() {
+    if (code != Status.Code.OUT_OF_RANGE) {
+      return Optional.empty();
+    }
+    for (Throwable t = getCause(); t != null; t = t.getCause()) {
+      Optional<HistoryCompacted> found = detail(t, HistoryCompacted.class);
+      if (found.isPresent()) {
+        return found;
+      }
+    }
+    return Optional.empty();
   }
 
   /** The failure of one gRPC call to {@code endpoint}, naming it if it could not be reached. */

@@ -3,7 +3,9 @@ package raftkv.client;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Objects;
 import raftkv.token.SessionToken;
+import raftkv.v1.WatchRequest;
 
 /**
  * A sequence of calls that see each other: read-your-writes, monotonic reads, monotonic
@@ -30,12 +32,14 @@ public final class Session {
   private static final Logger log = System.getLogger(Session.class.getName());
 
   private final AtomicReference<SessionToken> token;
+  private final Dispatcher dispatcher;
   private final AsyncKv async;
   private final BlockingKv blocking;
 
   /** @param start the token to continue from, or null for a new session */
   Session(Dispatcher dispatcher, java.time.Duration deadline, SessionToken start) {
     this.token = new AtomicReference<>(start);
+    this.dispatcher = dispatcher;
     this.async = new AsyncKv(dispatcher, deadline, this);
     this.blocking = new BlockingKv(async);
   }
@@ -58,6 +62,23 @@ public final class Session {
   /** The calls, waited for, within this session, under the client's deadline. */
   public BlockingKv blocking() {
     return blocking;
+  }
+
+  /**
+   * Watches within the session ({@link KvClient#watch(WatchRequest, WatchListener)}): a
+   * request that names no start starts after the session's token, so it sees every change
+   * after what the session has seen (from now, for a session that has seen nothing); a node
+   * behind the token catches up first, as for a SESSION read. The session's token advances
+   * with every position delivered.
+   */
+  public Watcher watch(WatchRequest request, WatchListener listener) {
+    return new Watcher(dispatcher, this, Objects.requireNonNull(request, "request"),
+        Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** {@link #watch(WatchRequest, WatchListener)}, pulled through {@link Watcher#events()}. */
+  public Watcher watch(WatchRequest request) {
+    return new Watcher(dispatcher, this, Objects.requireNonNull(request, "request"), null);
   }
 
   @Override

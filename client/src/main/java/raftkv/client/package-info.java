@@ -24,6 +24,12 @@
  * write id that the state machine uses to apply each write at most once however often it is
  * retried.
  *
+ * <p>{@link raftkv.client.KvClient#watch} streams every change to a key, prefix or range after
+ * a start, from a replica, resuming on another node after the last change delivered when its
+ * stream breaks ({@link raftkv.client.Watcher}). {@link raftkv.client.KvClient#leases()}
+ * grants leases, to which puts may attach keys, and keeps them alive from the background
+ * ({@link raftkv.client.LeaseKeepAlive}).
+ *
  * <p>{@link raftkv.client.Responses} reads string values and the session token from any
  * response. The client logs through {@link java.lang.System.Logger} (DEBUG for retries,
  * WARNING for misconfiguration) and depends on no logging library; docs/java-client.md says

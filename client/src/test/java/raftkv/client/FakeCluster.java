@@ -26,6 +26,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FakeCluster implements AutoCloseable {
   private final String prefix = UUID.randomUUID() + "/";
   private final Map<String, FakeNode> nodes = new ConcurrentHashMap<>();
+  /** The committed changes every node serves watches over. */
+  final FakeHistory history = new FakeHistory();
+  /** The leases every node knows: lease id to TTL in ms. */
+  final Map<Long, Long> leases = new ConcurrentHashMap<>();
   private final List<KvClient> clients = new CopyOnWriteArrayList<>();
   /** Endpoints the clients opened channels to, in order. */
   final List<String> opened = new CopyOnWriteArrayList<>();
@@ -37,7 +41,7 @@ final class FakeCluster implements AutoCloseable {
     return nodes.computeIfAbsent(endpoint, e -> {
       try {
         return new FakeNode(InProcessServerBuilder.forName(prefix + e).directExecutor(), e,
-            arrivals);
+            arrivals).history(history).leases(leases);
       } catch (IOException ex) {
         throw new UncheckedIOException(ex);
       }

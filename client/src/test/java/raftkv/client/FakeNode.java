@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import raftkv.token.SessionToken;
 import raftkv.v1.AdminGrpc;
 import raftkv.v1.Consistency;
@@ -28,6 +30,15 @@ import raftkv.v1.GetRequest;
 import raftkv.v1.GetResponse;
 import raftkv.v1.KVGrpc;
 import raftkv.v1.KeyValue;
+import raftkv.v1.LeaseGrantRequest;
+import raftkv.v1.LeaseGrantResponse;
+import raftkv.v1.LeaseGrpc;
+import raftkv.v1.LeaseInfoRequest;
+import raftkv.v1.LeaseInfoResponse;
+import raftkv.v1.LeaseKeepAliveRequest;
+import raftkv.v1.LeaseKeepAliveResponse;
+import raftkv.v1.LeaseRevokeRequest;
+import raftkv.v1.LeaseRevokeResponse;
 import raftkv.v1.NodeRemoved;
 import raftkv.v1.NotLeader;
 import raftkv.v1.PutRequest;
@@ -42,6 +53,10 @@ import raftkv.v1.StatusRequest;
 import raftkv.v1.StatusResponse;
 import raftkv.v1.TxnRequest;
 import raftkv.v1.TxnResponse;
+import raftkv.v1.WatchEvent;
+import raftkv.v1.WatchGrpc;
+import raftkv.v1.WatchRequest;
+import raftkv.v1.WatchResponse;
 import raftkv.v1.WriteId;
 
 /**
@@ -61,6 +76,17 @@ import raftkv.v1.WriteId;
  * #failAlways} refuses every call, Status included; puts of keys starting with "hold" are
  * parked until {@link #release}. It records every KV request it receives and the write ids
  * among them; Status questions are only counted, as the client asks them in the background.
+ *
+ * <p>Watch: served by any role over a {@link FakeHistory} (its own, or the cluster's shared
+ * one) as the contract says: a created message at the start, then each change after the start
+ * as one message, honouring the client's flow control (a message leaves only when the client
+ * asked for one). A start token ahead of {@link #watchApplied} (default: the history's last
+ * index) is refused as lagging. {@link #silentWatches}, {@link #replayOnWatch}, {@link
+ * #cutWatches} and {@link #sendProgress} script misbehaviour and progress notifications.
+ *
+ * <p>Lease: the leader grants (id = the grant's index), revokes and renews leases in a map
+ * (its own, or the cluster's shared one, so that a new leader knows the old one's leases);
+ * replicas refuse with NotLeader, also each keep-alive on an open stream.
  * Thread-safe.
  */
 final class FakeNode {
@@ -85,6 +111,14 @@ final class FakeNode {
   private volatile long lagEntries;
   private volatile String leaderAddress;
   private volatile StatusRuntimeException alwaysFail;
+  private volatile FakeHistory history = new FakeHistory();
+  private volatile Long watchApplied;
+  private volatile boolean silentWatches;
+  private volatile long watchReplay;
+  private final List<WatchStream> watches = new CopyOnWriteArrayList<>();
+  private volatile Map<Long, Long> leases = new ConcurrentHashMap<>();
+  /** Keep-alive requests received, whether answered or refused. */
+  final AtomicInteger keepAlives = new AtomicInteger();
 
   /** Serves in-process under {@code serverName}, answering as {@code endpoint}. */
   FakeNode(String serverName, String endpoint) throws IOException {
@@ -104,7 +138,8 @@ final class FakeNode {
   FakeNode(ServerBuilder<?> builder, String endpoint, List<String> arrivals) throws IOException {
     this.endpoint = endpoint;
     this.arrivals = arrivals;
-    this.server = builder.addService(new Kv()).addService(new Admin()).build().start();
+    this.server = builder.addService(new Kv()).addService(new Admin()).addService(new Watch())
+        .addService(new Lease()).build().start();
   }
 
   /** A follower: refuses leader-only calls, naming {@code leader} ("" = no leader known). */
@@ -119,6 +154,72 @@ final class FakeNode {
     this.leaderAddress = leader;
     this.role = Role.LEARNER;
     return this;
+  }
+
+  /** The leader again, after {@link #followerOf}: serves leader-only calls. */
+  FakeNode asLeader() {
+    this.leaderAddress = null;
+    this.role = Role.LEADER;
+    return this;
+  }
+
+  /** Serves watches over {@code shared}, which other nodes may serve too. */
+  FakeNode history(FakeHistory shared) {
+    this.history = shared;
+    return this;
+  }
+
+  FakeHistory history() {
+    return history;
+  }
+
+  /** Keeps leases in {@code shared}, which other nodes may keep theirs in too. */
+  FakeNode leases(Map<Long, Long> shared) {
+    this.leases = shared;
+    return this;
+  }
+
+  /** The index a watch start token is checked against; default: the history's last index. */
+  FakeNode watchApplied(long applied) {
+    this.watchApplied = applied;
+    return this;
+  }
+
+  /** Watches get their created message and then nothing: a node that paused. */
+  FakeNode silentWatches() {
+    this.silentWatches = true;
+    return this;
+  }
+
+  /** Watches also get the {@code changes} changes before their start: a buggy node. */
+  FakeNode replayOnWatch(long changes) {
+    this.watchReplay = changes;
+    return this;
+  }
+
+  /** Watch streams open on this node now. */
+  int openWatches() {
+    return watches.size();
+  }
+
+  /** Messages sent on the watch streams open now, created messages included. */
+  long watchMessagesSent() {
+    return watches.stream().mapToLong(w -> w.sent.get()).sum();
+  }
+
+  /** Ends every open watch stream with {@code failure}. */
+  void cutWatches(StatusRuntimeException failure) {
+    for (WatchStream w : List.copyOf(watches)) {
+      w.fail(failure);
+    }
+  }
+
+  /** Sends a progress notification on every open watch stream. */
+  void sendProgress() {
+    long at = history.last();
+    for (WatchStream w : List.copyOf(watches)) {
+      w.offer(watchResponse(at).setProgress(true).build());
+    }
   }
 
   FakeNode appliedIndex(long applied) {
@@ -387,6 +488,188 @@ final class FakeNode {
         out.onNext(TxnResponse.newBuilder().setSucceeded(true).setMeta(meta()).build());
         out.onCompleted();
       }
+    }
+  }
+
+  private WatchResponse.Builder watchResponse(long position) {
+    return WatchResponse.newBuilder().setPosition(position).setSessionToken(token(position))
+        .setServedBy(nodeId()).setAppliedIndex(history.last());
+  }
+
+  /** One open watch stream: sends what is offered as fast as the client asks for it. */
+  private final class WatchStream {
+    final AtomicLong sent = new AtomicLong();
+    private final ServerCallStreamObserver<WatchResponse> out;
+    private final java.util.ArrayDeque<WatchResponse> pending = new java.util.ArrayDeque<>();
+    private final Consumer<WatchEvent> live = this::offerEvent;
+    private boolean closed;
+
+    WatchStream(ServerCallStreamObserver<WatchResponse> out) {
+      this.out = out;
+      out.setOnReadyHandler(this::drain);
+      out.setOnCancelHandler(this::forget);
+    }
+
+    void follow(long start) {
+      history.follow(Math.max(0, start - watchReplay),
+          backlog -> backlog.forEach(this::offerEvent), live);
+    }
+
+    void offerEvent(WatchEvent event) {
+      offer(watchResponse(event.getIndex()).addEvents(event).build());
+    }
+
+    synchronized void offer(WatchResponse response) {
+      pending.add(response);
+      drain();
+    }
+
+    synchronized void drain() {
+      while (!closed && !pending.isEmpty() && out.isReady()) {
+        out.onNext(pending.poll());
+        sent.incrementAndGet();
+      }
+    }
+
+    void fail(StatusRuntimeException failure) {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        out.onError(failure);
+      }
+      forget();
+    }
+
+    /** Not under this stream's lock: the history calls offer() under its own. */
+    void forget() {
+      synchronized (this) {
+        closed = true;
+      }
+      watches.remove(this);
+      history.unsubscribe(live);
+    }
+  }
+
+  private final class Watch extends WatchGrpc.WatchImplBase {
+    @Override
+    public void watch(WatchRequest request, StreamObserver<WatchResponse> out) {
+      if (refused(request, false, out)) {
+        return;
+      }
+      long start = switch (request.getStartCase()) {
+        case START_AFTER_INDEX -> request.getStartAfterIndex();
+        case START_AFTER_TOKEN -> {
+          SessionToken t;
+          try {
+            t = SessionToken.parse(request.getStartAfterToken());
+          } catch (IllegalArgumentException e) {
+            out.onError(status(Status.Code.INVALID_ARGUMENT, e.getMessage()));
+            yield -1;
+          }
+          long applied = watchApplied != null ? watchApplied : history.last();
+          if (t.index() > applied) {
+            out.onError(laggingError(applied, t.index(), t.index() - applied));
+            yield -1;
+          }
+          yield t.index();
+        }
+        default -> history.last();
+      };
+      if (start < 0) {
+        return;
+      }
+      WatchStream stream = new WatchStream((ServerCallStreamObserver<WatchResponse>) out);
+      watches.add(stream);
+      stream.offer(watchResponse(start).setCreated(true).build());
+      if (!silentWatches) {
+        stream.follow(start);
+      }
+    }
+  }
+
+  private final class Lease extends LeaseGrpc.LeaseImplBase {
+    @Override
+    public void leaseGrant(LeaseGrantRequest request, StreamObserver<LeaseGrantResponse> out) {
+      if (refused(request, true, out)) {
+        return;
+      }
+      long at = index.incrementAndGet();
+      leases.put(at, request.getTtlMs());
+      out.onNext(LeaseGrantResponse.newBuilder().setId(at).setTtlMs(request.getTtlMs())
+          .setIndex(at).setSessionToken(token(at)).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void leaseRevoke(LeaseRevokeRequest request, StreamObserver<LeaseRevokeResponse> out) {
+      if (refused(request, true, out)) {
+        return;
+      }
+      if (leases.remove(request.getId()) == null) {
+        out.onError(status(Status.Code.NOT_FOUND, "lease " + request.getId() + " not found"));
+        return;
+      }
+      long at = index.incrementAndGet();
+      out.onNext(LeaseRevokeResponse.newBuilder().setIndex(at).setSessionToken(token(at))
+          .build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void leaseInfo(LeaseInfoRequest request, StreamObserver<LeaseInfoResponse> out) {
+      if (refused(request, true, out)) {
+        return;
+      }
+      Long ttl = leases.get(request.getId());
+      if (ttl == null) {
+        out.onError(status(Status.Code.NOT_FOUND, "lease " + request.getId() + " not found"));
+        return;
+      }
+      out.onNext(LeaseInfoResponse.newBuilder().setId(request.getId()).setGrantedTtlMs(ttl)
+          .setRemainingTtlMs(ttl).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(
+        StreamObserver<LeaseKeepAliveResponse> out) {
+      return new StreamObserver<>() {
+        private boolean over;
+
+        @Override
+        public synchronized void onNext(LeaseKeepAliveRequest request) {
+          keepAlives.incrementAndGet();
+          if (over) {
+            return;
+          }
+          StatusRuntimeException failure = alwaysFail;
+          if (failure == null && leaderAddress != null) {
+            failure = notLeader(leaderAddress);
+          }
+          if (failure != null) {
+            over = true;
+            out.onError(failure);
+            return;
+          }
+          out.onNext(LeaseKeepAliveResponse.newBuilder().setId(request.getId())
+              .setTtlMs(leases.getOrDefault(request.getId(), 0L)).build());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          over = true;
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+          if (!over) {
+            over = true;
+            out.onCompleted();
+          }
+        }
+      };
     }
   }
 

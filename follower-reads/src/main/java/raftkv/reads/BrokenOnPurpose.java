@@ -6,9 +6,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Read-admission bugs a node can be started with on purpose, so that tests can prove the
- * consistency checkers catch them. Each breaks exactly one admission rule of
- * {@link ReadPath}; with none on, the read path is the normal one. Never for production.
+ * Consistency bugs a node can be started with on purpose, so that tests can prove the
+ * checkers catch them. Each breaks exactly one rule: an admission rule of {@link ReadPath},
+ * or the Watch service's no-gap rule; with none on, the node is the normal one. Never for
+ * production.
  */
 public enum BrokenOnPurpose {
   /**
@@ -21,7 +22,13 @@ public enum BrokenOnPurpose {
    * believes it leads ({@link raftkv.core.RaftNode#believesLeader}), as an old leader that
    * was paused or cut off and never heard of its successor would.
    */
-  STALE_LEADER_READS("stale-leader-reads");
+  STALE_LEADER_READS("stale-leader-reads"),
+  /**
+   * A Watch started from an explicit start (an index or a token: a resume) silently drops
+   * the first change set it would have sent; the stream's positions still advance past it.
+   * Enforced by the server's Watch service, not by {@link ReadPath}.
+   */
+  WATCH_SKIPS_ON_RESUME("watch-skips-on-resume");
 
   /** The system property a node reads its switches from at start: comma-separated names. */
   public static final String SYSTEM_PROPERTY = "raftkv.broken";

@@ -18,7 +18,8 @@ class BrokenOnPurposeTest {
 
   @Test
   void commaSeparatedNamesAreParsedIgnoringSpacesAndEmptyItems() {
-    assertThat(BrokenOnPurpose.parse("stale-leader-reads, learner-ignores-token,"))
+    assertThat(BrokenOnPurpose.parse(
+        "stale-leader-reads, learner-ignores-token,watch-skips-on-resume,"))
         .isEqualTo(EnumSet.allOf(BrokenOnPurpose.class));
     assertThat(BrokenOnPurpose.parse("learner-ignores-token"))
         .containsExactly(BrokenOnPurpose.LEARNER_IGNORES_TOKEN);
@@ -29,6 +30,6 @@ class BrokenOnPurposeTest {
     assertThatThrownBy(() -> BrokenOnPurpose.parse("learner-ignores-token,stale-reads"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("raftkv.broken: unknown switch 'stale-reads'; valid: "
-            + "learner-ignores-token, stale-leader-reads");
+            + "learner-ignores-token, stale-leader-reads, watch-skips-on-resume");
   }
 }

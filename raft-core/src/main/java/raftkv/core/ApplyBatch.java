@@ -96,7 +96,7 @@ final class ApplyBatch implements AutoCloseable {
     if (command.hasLeaseGrant()) {
       outcome = grantLease(index, command.getLeaseGrant().getTtlMs());
     } else if (command.hasLeaseEnd()) {
-      outcome = endLease(command.getLeaseEnd());
+      outcome = endLease(index, command.getLeaseEnd());
     } else {
       outcome = applyTxn(index, command);
     }
@@ -128,11 +128,11 @@ final class ApplyBatch implements AutoCloseable {
     batch.put(families.leases(), KvStore.indexKey(index), record.toByteArray());
     leaseChanges.granted(index, ttlMs);
     return Outcome.newBuilder()
-        .setLease(LeaseOutcome.newBuilder().setId(index).setTtlMs(ttlMs)).build();
+        .setLease(LeaseOutcome.newBuilder().setId(index).setTtlMs(ttlMs).setIndex(index)).build();
   }
 
   /** Deletes every key still attached to the lease, then the lease: all at this one index. */
-  private Outcome endLease(LeaseEnd end) throws RocksDBException {
+  private Outcome endLease(long index, LeaseEnd end) throws RocksDBException {
     long id = end.getId();
     LeaseRecord record = readLease(id);
     if (record == null) {
@@ -164,7 +164,7 @@ final class ApplyBatch implements AutoCloseable {
     leaseChanges.ended(id);
     return Outcome.newBuilder()
         .setLease(LeaseOutcome.newBuilder().setId(id).setTtlMs(record.getTtlMs())
-            .setDeletedKeys(deleted))
+            .setDeletedKeys(deleted).setIndex(index))
         .build();
   }
 

@@ -388,6 +388,11 @@ public final class KvStore implements AutoCloseable {
     return TxnEvaluator.isReadOnly(txn);
   }
 
+  /** The non-zero leases the transaction's puts attach keys to, in either branch. */
+  public static java.util.Set<Long> leasesUsed(TxnRequest txn) {
+    return TxnEvaluator.leasesUsed(txn);
+  }
+
   /**
    * A digest of the replicated state and the index it is at. Two replicas at the same index
    * must have the same digest. As {@link #digest}, in the shape older callers use.

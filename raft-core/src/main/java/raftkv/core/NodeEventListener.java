@@ -1,8 +1,9 @@
 package raftkv.core;
 
 /**
- * Observes a node's state machine: leader changes and applied batches. For metrics; a
- * listener must never change the node's behaviour.
+ * Observes a node's state machine: leader changes, applied batches and the leases they
+ * granted or ended. For metrics and the leader's lease deadlines; a listener must never change
+ * what apply does.
  *
  * <p>Thread-safety: jraft calls every method on the node's single state machine thread, so
  * an implementation must be quick and never block (it delays apply) and must not call

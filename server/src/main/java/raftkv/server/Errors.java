@@ -35,6 +35,8 @@ import raftkv.v1.NotLeader;
  *       is behind what the read needs (applied, needed index and lag inside); try another
  *       replica or the leader.
  *   <li>FAILED_PRECONDITION without it: a write whose sequence was acknowledged and forgotten.
+ *   <li>OUT_OF_RANGE with a {@link raftkv.v1.HistoryCompacted} detail (Watch): the start is
+ *       older than the history this node keeps; the detail names the oldest start.
  *   <li>INTERNAL: the node's storage failed.
  * </ul>
  *
@@ -172,8 +174,39 @@ final class Errors {
     return StatusProto.toStatusRuntimeException(status);
   }
 
+  /**
+   * OUT_OF_RANGE with a {@link raftkv.v1.HistoryCompacted} detail: a watch asked for changes
+   * after {@code requestedAfter}, but this node keeps only those after
+   * {@code compactedThrough}.
+   */
+  StatusRuntimeException historyCompacted(long requestedAfter, long compactedThrough) {
+    raftkv.v1.HistoryCompacted detail = raftkv.v1.HistoryCompacted.newBuilder()
+        .setNodeId(nodeId)
+        .setCompactedThrough(compactedThrough)
+        .setRequestedAfter(requestedAfter)
+        .build();
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.OUT_OF_RANGE.value())
+        .setMessage("node " + nodeId + " no longer keeps the changes after index " + requestedAfter
+            + ": its history starts after index " + compactedThrough + ", the oldest start "
+            + "still available (start_after_index >= " + compactedThrough + "); read the keys "
+            + "afresh and watch from there, or ask a node that keeps more history")
+        .addDetails(Any.pack(detail))
+        .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
   static StatusRuntimeException rejected(String why) {
     return Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException();
+  }
+
+  /**
+   * FAILED_PRECONDITION: the write id's recorded outcome is of another kind of write (a lease
+   * grant's for a put, or the reverse), so the id was reused for a different request.
+   */
+  static StatusRuntimeException writeIdReused(raftkv.v1.WriteId id) {
+    return rejected("write_id " + id.getClientId() + "/" + Long.toUnsignedString(id.getSequence())
+        + " was already used by another kind of write; nothing was done: use a new sequence");
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -62,7 +62,7 @@ final class KvService extends KVGrpc.KVImplBase {
     }
     TxnRequest txn = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setPut(
         RequestOp.Put.newBuilder().setKey(req.getKey()).setValue(req.getValue())
-            .setPrevKv(req.getPrevKv()))).build();
+            .setPrevKv(req.getPrevKv()).setLease(req.getLease()))).build();
     write(req.getWriteId(), txn, call, r -> {
       PutResponse.Builder response = PutResponse.newBuilder().setIndex(r.getIndex())
           .setSessionToken(token(r.getIndex()));
@@ -174,6 +174,9 @@ final class KvService extends KVGrpc.KVImplBase {
       call.fail(errors.notLeader("writes go to the leader"));
       return;
     }
+    if (!leasesExist(txn, call)) {
+      return;
+    }
     Command command = Command.newBuilder()
         .setWriteId(id)
         .setProposedAtMs(System.currentTimeMillis())
@@ -184,10 +187,32 @@ final class KvService extends KVGrpc.KVImplBase {
         call.fail(failure);
       } else if (outcome.hasRejected()) {
         call.fail(Errors.rejected(outcome.getRejected()));
+      } else if (!outcome.hasTxn()) {
+        call.fail(Errors.writeIdReused(id));
       } else {
         call.succeed(toResponse.apply(outcome.getTxn()));
       }
     });
+  }
+
+  /**
+   * Refuses a write naming a lease the leader's store does not hold before it costs a log
+   * entry. Apply checks again: the lease may end between this check and the write's index.
+   */
+  private boolean leasesExist(TxnRequest txn, UnaryCall<?> call) {
+    try {
+      for (long lease : KvStore.leasesUsed(txn)) {
+        if (node.store().lease(lease) == null) {
+          call.fail(Errors.rejected("lease " + Long.toUnsignedString(lease) + " does not exist "
+              + "(it expired or was revoked, or was never granted); nothing was written"));
+          return false;
+        }
+      }
+      return true;
+    } catch (org.rocksdb.RocksDBException e) {
+      call.fail(e);
+      return false;
+    }
   }
 
   private ReadMeta meta(ServedRead<?> read) {

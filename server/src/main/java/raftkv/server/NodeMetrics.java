@@ -41,6 +41,15 @@ import raftkv.reads.ReplicaProgress;
  *       redirects to another replica or the leader, or fails, as its lag policy says.
  * </ul>
  *
+ * <p>Watches ({@link WatchMetrics}):
+ * <ul>
+ *   <li>{@code raftkv_watchers_open}: Watch streams this node serves now.
+ *   <li>{@code raftkv_watch_events_sent_total}: change events sent on them.
+ *   <li>{@code raftkv_watchers_ended_total} by {@code reason} ({@code cancelled},
+ *       {@code lagging}: ended for falling behind --watch-max-lag, {@code compacted},
+ *       {@code shutdown}, {@code storage_error}).
+ * </ul>
+ *
  * <p>Raft and replica progress (gauges, read at scrape time):
  * <ul>
  *   <li>{@code raftkv_raft_applied_index}, {@code raftkv_raft_commit_index} (as this node
@@ -64,6 +73,8 @@ import raftkv.reads.ReplicaProgress;
  *       RocksDB's {@code total-sst-files-size}, {@code estimate-live-data-size} and
  *       {@code cur-size-all-mem-tables} of the state machine's store, all column families
  *       (-1 while the store is closed).
+ *   <li>{@code raftkv_leases}: on the leader, the leases it holds and will expire without
+ *       keep-alives; 0 on other nodes.
  * </ul>
  *
  * <p>JVM: Micrometer's {@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*},
@@ -86,6 +97,7 @@ final class NodeMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc;
   private final ReadMetrics reads;
+  private final WatchMetrics watches;
   private final GrpcMetricsInterceptor interceptor;
   private final MultiGauge peerReplicating;
   private final MultiGauge peerAckAge;
@@ -93,10 +105,11 @@ final class NodeMetrics implements AutoCloseable {
   private volatile java.util.List<java.util.List<String>> peerRows = java.util.List.of();
 
   NodeMetrics(String nodeId, RaftNode node, ReplicaProgress progress,
-      ReplicationHealth replication) {
+      ReplicationHealth replication, LeaseKeeper leases) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("node", nodeId);
     reads = new ReadMetrics(registry);
+    watches = new WatchMetrics(registry);
     interceptor = new GrpcMetricsInterceptor(registry);
     bindRaft(node, progress);
     peerReplicating = MultiGauge.builder("raftkv.peer.replicating")
@@ -109,6 +122,9 @@ final class NodeMetrics implements AutoCloseable {
             + "three election timeouts").register(registry);
     replication.addListener(snapshot -> updatePeerRows(replication, snapshot));
     bindStore(node.store());
+    Gauge.builder("raftkv.leases", leases, LeaseKeeper::size)
+        .description("On the leader: the leases it holds (and will expire); 0 on other nodes")
+        .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     gc = new JvmGcMetrics();
     gc.bindTo(registry);
@@ -210,6 +226,11 @@ final class NodeMetrics implements AutoCloseable {
   /** Observer to give the node's {@link raftkv.reads.ReadPath}. */
   ReadObserver readObserver() {
     return reads;
+  }
+
+  /** Observer to give the node's {@link WatchHub}. */
+  WatchObserver watchObserver() {
+    return watches;
   }
 
   /** Interceptor for the raftkv gRPC services. */

@@ -30,9 +30,10 @@ import raftkv.reads.ReplicaProgress;
  * (following {@link Readiness}) and reflection. With {@link MetricsConfig#enabled} the node
  * also serves Prometheus metrics, liveness and readiness over HTTP ({@link MetricsEndpoint}).
  *
- * <p>Ownership: owns the Raft node, the gRPC server, the metrics endpoint and the read
- * executor; {@link #close} stops them in this order: health NOT_SERVING and the metrics
- * endpoint, no new calls, in-flight calls drained, then Raft.
+ * <p>Ownership: owns the Raft node, the gRPC server, the metrics endpoint, the watch hub and
+ * the read executor; {@link #close} stops them in this order: health NOT_SERVING and the
+ * metrics endpoint, every watch stream ended, no new calls, in-flight calls drained, then
+ * Raft.
  */
 public final class RaftkvServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftkvServer.class);
@@ -55,6 +56,8 @@ public final class RaftkvServer implements AutoCloseable {
   private static final long HEALTH_REFRESH_MS = 500;
   /** How often the leader samples its replicators (ReplicationHealth). */
   private static final long REPLICATION_SAMPLE_MS = 500;
+  /** How often the leader looks for expired leases: how late, at most, a lease expires. */
+  private static final long LEASE_EXPIRY_TICK_MS = 250;
 
   private final ServerConfig config;
   private final RaftNode node;
@@ -69,11 +72,12 @@ public final class RaftkvServer implements AutoCloseable {
   private final Members members;
   /** Held here: metrics read it through weak references (Micrometer gauges). */
   private final ReplicationHealth replication;
+  private final WatchHub watchHub;
 
   private RaftkvServer(ServerConfig config, RaftNode node, Server grpc, ExecutorService readExecutor,
       ScheduledExecutorService timer, ReplicaProgress progress, GrpcHealth health,
       NodeMetrics metrics, MetricsEndpoint metricsEndpoint, LeadershipTransfer transfer,
-      Members members, ReplicationHealth replication) {
+      Members members, ReplicationHealth replication, WatchHub watchHub) {
     this.config = config;
     this.node = node;
     this.grpc = grpc;
@@ -86,6 +90,7 @@ public final class RaftkvServer implements AutoCloseable {
     this.transfer = transfer;
     this.members = members;
     this.replication = replication;
+    this.watchHub = watchHub;
   }
 
   /**
@@ -130,9 +135,18 @@ public final class RaftkvServer implements AutoCloseable {
     ReplicationHealth replication = new ReplicationHealth(ReplicationHealth.Source.of(node),
         members, monotonicMs, ReplicationHealth.degradedAfterMs(config.electionTimeoutMs()));
     replication.addListener(new PeerHealthLog(monotonicMs, config.electionTimeoutMs()));
+    LeaseKeeper leases = LeaseKeeper.attach(node, monotonicMs, config.electionTimeoutMs());
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        leases.expireDue();
+      } catch (RuntimeException e) {
+        // A task that throws is never run again: lease expiry must survive a bad tick.
+        LOG.warn("lease expiry tick failed", e);
+      }
+    }, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS, TimeUnit.MILLISECONDS);
     // Only with an endpoint to read them: without one, requests pay nothing for metrics.
     NodeMetrics metrics = config.metrics().enabled()
-        ? new NodeMetrics(config.nodeId(), node, progress, replication) : null;
+        ? new NodeMetrics(config.nodeId(), node, progress, replication, leases) : null;
     ReadPath reads = new ReadPath(node, progress, readExecutor, broken,
         metrics == null ? raftkv.reads.ReadObserver.NONE : metrics.readObserver());
     Readiness readiness = new Readiness(node, progress, config.metrics().readyMaxLagMs());
@@ -149,10 +163,14 @@ public final class RaftkvServer implements AutoCloseable {
     io.grpc.BindableService admin =
         new AdminService(config, node, members, progress, errors, readExecutor, timer, transfer,
             replication);
-    io.grpc.BindableService watch =
-        new WatchService(config.nodeId(), node, reads, limits, errors, config.clusterId());
+    WatchHub watchHub = new WatchHub(config.nodeId(), node.store(), config.clusterId(),
+        config.watch(), errors, metrics == null ? WatchObserver.NONE : metrics.watchObserver());
+    // The apply thread only signals; the hub's own thread fans out.
+    node.addAppliedListener(index -> watchHub.signal());
+    io.grpc.BindableService watch = new WatchService(reads, limits, errors, config.clusterId(),
+        watchHub, config.watch(), broken.contains(BrokenOnPurpose.WATCH_SKIPS_ON_RESUME));
     io.grpc.BindableService lease =
-        new LeaseService(config.nodeId(), node, errors, config.clusterId());
+        new LeaseService(node, leases, limits, errors, readExecutor, config.clusterId());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address);
     if (ssl != null) {
       builder.sslContext(ssl);
@@ -208,6 +226,7 @@ public final class RaftkvServer implements AutoCloseable {
             socketAddress(config.metrics().listenAddress()), metrics, readiness, replication);
       }
     } catch (IOException | RuntimeException e) {
+      watchHub.close();
       grpc.shutdownNow();
       health.close();
       progress.close();
@@ -225,7 +244,7 @@ public final class RaftkvServer implements AutoCloseable {
     LOG.info("node {} serving the client API on {}", config.nodeId(), config.self().grpcAddress());
     logSecurity(config, auth);
     return new RaftkvServer(config, node, grpc, readExecutor, timer, progress, health, metrics,
-        endpoint, transfer, members, replication);
+        endpoint, transfer, members, replication, watchHub);
   }
 
   /**
@@ -277,6 +296,9 @@ public final class RaftkvServer implements AutoCloseable {
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }
+    // Watch streams never end by themselves: end them (UNAVAILABLE, resume elsewhere) so the
+    // drain below waits only for calls that finish.
+    watchHub.close();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(config.transport().drainMs(), TimeUnit.MILLISECONDS)) {

@@ -14,6 +14,7 @@ import raftkv.v1.Consistency;
 import raftkv.v1.LagPolicy;
 import raftkv.v1.DeleteRequest;
 import raftkv.v1.GetRequest;
+import raftkv.v1.LeaseGrantRequest;
 import raftkv.v1.PutRequest;
 import raftkv.v1.RangeRequest;
 import raftkv.v1.ReadOptions;
@@ -30,6 +31,9 @@ final class RequestValidator {
   private static final int MAX_CLIENT_ID_CHARS = 64;
   static final long DEFAULT_WAIT_BUDGET_MS = 1000;
   static final long MAX_WAIT_BUDGET_MS = 60_000;
+  /** Lease TTL bounds: a second (a keep-alive round trip must fit), and 30 days. */
+  static final long MIN_LEASE_TTL_MS = 1000;
+  static final long MAX_LEASE_TTL_MS = 2_592_000_000L;
   private final Limits limits;
   private final long clusterId;
 
@@ -48,6 +52,23 @@ final class RequestValidator {
     key("key", req.getKey());
     value("value", req.getValue());
     writeId(req.getWriteId());
+  }
+
+  void leaseGrant(LeaseGrantRequest req) {
+    common(req);
+    if (req.getTtlMs() < MIN_LEASE_TTL_MS || req.getTtlMs() > MAX_LEASE_TTL_MS) {
+      throw new InvalidRequest("ttl_ms must be between " + MIN_LEASE_TTL_MS + " and "
+          + MAX_LEASE_TTL_MS + " ms (1 second to 30 days), got " + req.getTtlMs());
+    }
+    writeId(req.getWriteId());
+  }
+
+  /** A request naming lease {@code id} (revoke, info). */
+  void leaseId(Message req, long id) {
+    common(req);
+    if (id == 0) {
+      throw new InvalidRequest("id is 0: give the id LeaseGrant returned (0 means no lease)");
+    }
   }
 
   ReadRequirement get(GetRequest req) {
@@ -155,7 +176,8 @@ final class RequestValidator {
     }
   }
 
-  private ReadRequirement read(ReadOptions read) {
+  /** The read options of a Get (or any read), checked and decoded. */
+  ReadRequirement read(ReadOptions read) {
     Consistency level = read.getConsistency();
     if (level == Consistency.UNRECOGNIZED) {
       throw new InvalidRequest("unknown consistency level " + read.getConsistencyValue()
@@ -178,18 +200,7 @@ final class RequestValidator {
       if (level != Consistency.SESSION) {
         throw new InvalidRequest("session_token is only read at consistency SESSION, not " + level);
       }
-      SessionToken token;
-      try {
-        token = SessionToken.parse(read.getSessionToken());
-      } catch (IllegalArgumentException e) {
-        throw new InvalidRequest(e.getMessage());
-      }
-      if (token.clusterId() != clusterId) {
-        throw new InvalidRequest("session token belongs to cluster "
-            + SessionToken.clusterIdText(token.clusterId()) + ", this is cluster "
-            + SessionToken.clusterIdText(clusterId) + "; start a new session for this cluster");
-      }
-      needed = token.index();
+      needed = tokenIndex(read.getSessionToken());
     }
     atMostSigned("max_lag_entries", read.getMaxLagEntries());
     atMostSigned("max_lag_ms", read.getMaxLagMs());
@@ -201,6 +212,22 @@ final class RequestValidator {
       throw new InvalidRequest("max_lag_entries and max_lag_ms apply only to BOUNDED_STALENESS");
     }
     return new ReadRequirement(level, needed, read.getMaxLagEntries(), read.getMaxLagMs(), budget);
+  }
+
+  /** The index of a session token of this cluster; refuses a malformed or foreign one. */
+  long tokenIndex(String text) {
+    SessionToken token;
+    try {
+      token = SessionToken.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequest(e.getMessage());
+    }
+    if (token.clusterId() != clusterId) {
+      throw new InvalidRequest("session token belongs to cluster "
+          + SessionToken.clusterIdText(token.clusterId()) + ", this is cluster "
+          + SessionToken.clusterIdText(clusterId) + "; start a new session for this cluster");
+    }
+    return token.index();
   }
 
   private void writeId(WriteId id) {
@@ -242,14 +269,14 @@ final class RequestValidator {
     }
   }
 
-  private void key(String field, ByteString key) {
+  void key(String field, ByteString key) {
     if (key.isEmpty()) {
       throw new InvalidRequest(field + " is empty; keys are 1.." + limits.maxKeyBytes() + " bytes");
     }
     boundedKey(field, key);
   }
 
-  private void boundedKey(String field, ByteString key) {
+  void boundedKey(String field, ByteString key) {
     if (key.size() > limits.maxKeyBytes()) {
       throw new InvalidRequest(field + " is " + key.size() + " bytes; the limit is "
           + limits.maxKeyBytes() + " bytes");
@@ -263,7 +290,7 @@ final class RequestValidator {
     }
   }
 
-  private void common(Message req) {
+  void common(Message req) {
     int size = req.getSerializedSize();
     if (size > limits.maxRequestBytes()) {
       throw new InvalidRequest("request is " + size + " bytes; the limit is "

@@ -39,12 +39,13 @@ import raftkv.reads.BrokenOnPurpose;
  * @param transport hardening of the client API's transport
  * @param raftTls TLS between nodes on the Raft transport ({@link RaftTlsOptions#OFF}: plain
  *     TCP; see {@link RaftTlsOptions})
+ * @param watch how Watch streams are served ({@link WatchConfig#DEFAULTS})
  */
 public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     int electionTimeoutMs, int heartbeatFactor, int snapshotIntervalSecs, Limits limits,
     StoreOptions store, String clusterName, String raftListenAddress,
     Set<BrokenOnPurpose> broken, TlsConfig tls, AuthConfig auth, MetricsConfig metrics,
-    TransportLimits transport, RaftTlsOptions raftTls) {
+    TransportLimits transport, RaftTlsOptions raftTls, WatchConfig watch) {
 
   public ServerConfig {
     peers = List.copyOf(peers);
@@ -56,6 +57,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
     metrics = metrics == null ? MetricsConfig.OFF : metrics;
     transport = transport == null ? TransportLimits.DEFAULTS : transport;
     raftTls = raftTls == null ? RaftTlsOptions.OFF : raftTls;
+    watch = watch == null ? WatchConfig.DEFAULTS : watch;
   }
 
   /**
@@ -67,7 +69,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
       String clusterName, String raftListenAddress, Set<BrokenOnPurpose> broken) {
     this(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, snapshotIntervalSecs, limits,
         store, clusterName, raftListenAddress, broken, TlsConfig.OFF, AuthConfig.DISABLED,
-        MetricsConfig.OFF, TransportLimits.DEFAULTS, RaftTlsOptions.OFF);
+        MetricsConfig.OFF, TransportLimits.DEFAULTS, RaftTlsOptions.OFF, WatchConfig.DEFAULTS);
   }
 
   /** A configuration listening on its Raft identity, with nothing broken. */
@@ -109,67 +111,83 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
 
   public ServerConfig withSnapshotIntervalSecs(int secs) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls,
+        watch);
   }
 
   public ServerConfig withElectionTimeoutMs(int ms) {
     return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls,
+        watch);
   }
 
   public ServerConfig withHeartbeatFactor(int factor) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, factor, snapshotIntervalSecs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls);
+        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls,
+        watch);
   }
 
   public ServerConfig withLimits(Limits newLimits) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport, raftTls);
+        metrics, transport, raftTls, watch);
   }
 
   /** This configuration with the Raft transport listening on {@code hostPort} ("" = identity). */
   public ServerConfig withRaftListenAddress(String hostPort) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, hostPort, broken, tls, auth, metrics,
-        transport, raftTls);
+        transport, raftTls, watch);
   }
 
   /** This configuration with {@code switches} broken on purpose (tests only). */
   public ServerConfig withBroken(Set<BrokenOnPurpose> switches) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, switches, tls, auth,
-        metrics, transport, raftTls);
+        metrics, transport, raftTls, watch);
   }
 
   public ServerConfig withTls(TlsConfig newTls) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, newTls, auth,
-        metrics, transport, raftTls);
+        metrics, transport, raftTls, watch);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, newAuth,
-        metrics, transport, raftTls);
+        metrics, transport, raftTls, watch);
   }
 
   public ServerConfig withMetrics(MetricsConfig newMetrics) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        newMetrics, transport, raftTls);
+        newMetrics, transport, raftTls, watch);
   }
 
   public ServerConfig withRaftTls(RaftTlsOptions newRaftTls) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport, newRaftTls);
+        metrics, transport, newRaftTls, watch);
   }
 
   public ServerConfig withTransport(TransportLimits newTransport) {
     return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
         snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, newTransport, raftTls);
+        metrics, newTransport, raftTls, watch);
+  }
+
+  public ServerConfig withWatch(WatchConfig newWatch) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
+        metrics, transport, raftTls, newWatch);
+  }
+
+  /** These options with {@code newStore} (e.g. {@link StoreOptions#withHistory}). */
+  public ServerConfig withStore(StoreOptions newStore) {
+    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+        snapshotIntervalSecs, limits, newStore, clusterName, raftListenAddress, broken, tls, auth,
+        metrics, transport, raftTls, watch);
   }
 
   /** This node's own entry in {@code peers}. */
@@ -214,6 +232,7 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
           + "certificate; set tls-client-auth to optional or require");
     }
     metrics.validate();
+    watch.validate();
     raftOptions().validate();
     return this;
   }

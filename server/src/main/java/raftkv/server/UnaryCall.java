@@ -28,6 +28,20 @@ final class UnaryCall<T> {
     return observer instanceof ServerCallStreamObserver<T> server && server.isCancelled();
   }
 
+  /**
+   * Runs {@code validation}; when it refuses the request ({@link InvalidRequest}), answers
+   * INVALID_ARGUMENT with its message and returns false.
+   */
+  boolean validate(Runnable validation) {
+    try {
+      validation.run();
+      return true;
+    } catch (InvalidRequest e) {
+      fail(e);
+      return false;
+    }
+  }
+
   void succeed(T response) {
     if (answered.compareAndSet(false, true) && !cancelled()) {
       observer.onNext(response);

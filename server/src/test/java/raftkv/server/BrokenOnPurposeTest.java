@@ -123,7 +123,7 @@ class BrokenOnPurposeTest extends ClusterPerTest {
     try {
       assertThatIllegalArgumentException().isThrownBy(() -> RaftkvServer.start(config).close())
           .withMessage("raftkv.broken: unknown switch 'stale-follower'; valid: "
-              + "learner-ignores-token, stale-leader-reads");
+              + "learner-ignores-token, stale-leader-reads, watch-skips-on-resume");
     } finally {
       if (previous == null) {
         System.clearProperty(BrokenOnPurpose.SYSTEM_PROPERTY);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import raftkv.v1.AdminGrpc;
 import raftkv.v1.KVGrpc;
+import raftkv.v1.LeaseGrpc;
 
 /** Raw gRPC stubs per endpoint, for tests that check exact statuses. Closes its channels. */
 final class Stubs implements AutoCloseable {
@@ -14,6 +15,15 @@ final class Stubs implements AutoCloseable {
 
   KVGrpc.KVBlockingStub kv(String endpoint) {
     return KVGrpc.newBlockingStub(channel(endpoint)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  LeaseGrpc.LeaseBlockingStub lease(String endpoint) {
+    return LeaseGrpc.newBlockingStub(channel(endpoint)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** For the LeaseKeepAlive stream; no deadline, so it lives as long as the test needs it. */
+  LeaseGrpc.LeaseStub leaseStream(String endpoint) {
+    return LeaseGrpc.newStub(channel(endpoint));
   }
 
   AdminGrpc.AdminBlockingStub admin(String endpoint) {
