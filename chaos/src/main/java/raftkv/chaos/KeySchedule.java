@@ -21,6 +21,20 @@ final class KeySchedule {
   }
 
   String pick(Random random) {
-    return "e" + (elapsedMs.getAsLong() / epochMs) + "-k" + random.nextInt(keysPerEpoch);
+    return currentPrefix() + "k" + random.nextInt(keysPerEpoch);
+  }
+
+  /** The prefix every key of the current epoch starts with, e.g. {@code "e7-"}. */
+  String currentPrefix() {
+    return prefix(elapsedMs.getAsLong() / epochMs);
+  }
+
+  /** The prefix of the epoch after the current one: the end of a range over this one. */
+  String nextPrefix() {
+    return prefix(elapsedMs.getAsLong() / epochMs + 1);
+  }
+
+  private static String prefix(long epoch) {
+    return "e" + epoch + "-";
   }
 }
