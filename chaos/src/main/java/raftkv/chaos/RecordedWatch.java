@@ -4,6 +4,7 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -133,12 +134,16 @@ final class RecordedWatch implements WatchListener {
     }
     LOG.info("watcher {} failed at position {} ({}); starting it again", name, position,
         error.code());
-    timer.schedule(() -> {
-      synchronized (this) {
-        if (closed) return;
-      }
-      open(again);
-    }, RESTART_DELAY_MS, TimeUnit.MILLISECONDS);
+    try {
+      timer.schedule(() -> {
+        synchronized (this) {
+          if (closed) return;
+        }
+        open(again);
+      }, RESTART_DELAY_MS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException settling) {
+      // The run has stopped starting watches: this one ends where it got (reported behind).
+    }
   }
 
   /** The last position received: every change up to it has been delivered. */
