@@ -29,11 +29,6 @@ final class KeySchedule {
     return prefix(elapsedMs.getAsLong() / epochMs);
   }
 
-  /** The prefix of the epoch after the current one: the end of a range over this one. */
-  String nextPrefix() {
-    return prefix(elapsedMs.getAsLong() / epochMs + 1);
-  }
-
   private static String prefix(long epoch) {
     return "e" + epoch + "-";
   }

@@ -115,7 +115,8 @@ final class RecordedWatch implements WatchListener {
   @Override
   public synchronized void onResume(KvException cause, long after) {
     resumes++;
-    LOG.info("watcher {} resumes after {}: {}", name, after, cause.getMessage());
+    // Once per attempt while nodes are down: counted, and logged only when asked for.
+    LOG.debug("watcher {} resumes after {}: {}", name, after, cause.getMessage());
   }
 
   @Override

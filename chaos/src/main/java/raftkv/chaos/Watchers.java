@@ -24,8 +24,8 @@ import raftkv.v1.WatchRequest;
  *       workload to its end;
  *   <li>{@code leases}: the lease holder's keys, likewise;
  *   <li>every {@link #TOKEN_WATCH_EVERY}, one more on the current epoch's keys, started from
- *       the session token of a recent workload write: in turn a prefix after the token and a
- *       range after the token's index; the oldest is closed once {@link #MAX_TOKEN_WATCHES}
+ *       the session token of a recent workload write: in turn the epoch's prefix after the
+ *       token, and the range of its keys k2..k5 after the token's index; the oldest is closed once {@link #MAX_TOKEN_WATCHES}
  *       are open (its stream stays recorded up to where it got).
  * </ul>
  *
@@ -85,9 +85,11 @@ final class Watchers implements AutoCloseable {
         w = watch("token-" + started + "-" + prefix, WatchedKeys.prefix(prefix),
             request().setPrefix(ByteString.copyFromUtf8(prefix)).setStartAfterToken(token));
       } else {
-        String end = keys.nextPrefix();
-        w = watch("index-" + started + "-" + prefix, WatchedKeys.range(prefix, end),
-            request().setRangeStart(ByteString.copyFromUtf8(prefix))
+        // Keys k2..k5 of the epoch: a range that cuts through the key set.
+        String start = prefix + "k2";
+        String end = prefix + "k6";
+        w = watch("index-" + started + "-" + prefix, WatchedKeys.range(start, end),
+            request().setRangeStart(ByteString.copyFromUtf8(start))
                 .setRangeEnd(ByteString.copyFromUtf8(end))
                 .setStartAfterIndex(SessionToken.parse(token).index()));
       }
