@@ -21,6 +21,7 @@ import raftkv.client.KvException;
  * run itself is {@link Bench}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    subcommands = WatchBenchCommand.class,
     description = {"Load a cluster and measure it: throughput and latency per operation and read "
         + "level, the servers' session wait, where reads were served, errors by status code, and "
         + "read-your-writes, monotonic-read, monotonic-write and stale-read checks on every "
@@ -32,7 +33,8 @@ import raftkv.client.KvException;
     footerHeading = "%nExamples:%n",
     footer = {"  raftkv bench --cluster /tmp/kv --clients 64 --read-ratio 0 --duration 20s",
         "  raftkv bench --cluster /tmp/kv --rate 2000 --consistency session:0.8,linearizable:0.2",
-        "  raftkv bench --cluster /tmp/kv --pattern write-then-read --json report.json"})
+        "  raftkv bench --cluster /tmp/kv --pattern write-then-read --json report.json",
+        "  raftkv bench watch --cluster /tmp/kv --watchers 1000 --rate 200   (watch delivery)"})
 final class BenchCommand implements Callable<Integer> {
   @Mixin Connection connection;
 

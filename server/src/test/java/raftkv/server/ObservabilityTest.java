@@ -134,6 +134,10 @@ class ObservabilityTest extends ClusterPerTest {
     assertThat(onLearner.names("jvm_gc_.*|jvm_threads_live_threads|process_uptime_seconds"))
         .isNotEmpty();
 
+    // jraft registers a replicator's metrics when it starts and drops them when it stops: a
+    // leader that stepped down and won again under load has none for a moment.
+    await("the leader's three replicators registered their metrics").atMost(WAIT)
+        .until(() -> scrape(leader).names("replicator_raftkv_.*_log_lags").size() == 3);
     PrometheusText onLeader = scrape(leader);
     assertThat(onLeader.value(requests, "method", "raftkv.v1.KV/Put", "level", "none",
         "status", "OK")).isEqualTo(20);
