@@ -40,11 +40,13 @@ public final class ChaosReport {
   private final List<CheckResult> results;
   private final List<ReplicaState> replicas;
   private final Duration loadCpu;
+  private final WatchActivity watches;
 
   private ChaosReport(ChaosOptions options, long workloadMs, Map<String, Row> rows,
-      List<FaultEvent> faults, List<CheckResult> results, List<ReplicaState> replicas,
-      Duration loadCpu) {
+      WatchActivity watches, List<FaultEvent> faults, List<CheckResult> results,
+      List<ReplicaState> replicas, Duration loadCpu) {
     this.options = options;
+    this.watches = watches;
     this.loadCpu = loadCpu;
     this.workloadMs = workloadMs;
     this.rows = rows;
@@ -53,10 +55,11 @@ public final class ChaosReport {
     this.replicas = List.copyOf(replicas);
   }
 
-  static ChaosReport of(ChaosOptions options, History history, List<FaultEvent> faults,
-      List<CheckResult> results, List<ReplicaState> replicas, long workloadMs, Duration loadCpu) {
-    return new ChaosReport(options, workloadMs, rows(history), faults, results, replicas,
-        loadCpu);
+  static ChaosReport of(ChaosOptions options, History history, WatchActivity watches,
+      List<FaultEvent> faults, List<CheckResult> results, List<ReplicaState> replicas,
+      long workloadMs, Duration loadCpu) {
+    return new ChaosReport(options, workloadMs, rows(history), watches, faults, results,
+        replicas, loadCpu);
   }
 
   private static Map<String, Row> rows(History history) {
@@ -204,6 +207,18 @@ public final class ChaosReport {
         "failed", "unknown"));
     rows.forEach((k, r) -> b.append(String.format("  %-13s %9d %9d %9d %9d%n", k, r.invoked(),
         r.ok(), r.failed(), r.unknown())));
+    b.append(String.format("%nWatches and leases%n  %d watchers, %d events received, %d"
+        + " automatic resumes, %d restarted by hand%n", watches.streams().size(),
+        watches.events(), watches.resumes(), watches.restarts()));
+    if (!watches.behind().isEmpty()) {
+      b.append("  short of the last write when the run ended: ")
+          .append(String.join(", ", watches.behind())).append('\n');
+    }
+    for (String refusal : watches.ended()) {
+      b.append("  refused for good: ").append(refusal).append('\n');
+    }
+    b.append(String.format("  leases: %d granted, %d revoked, %d expired%n",
+        watches.leasesGranted(), watches.revoked(), watches.expired()));
     b.append(String.format("%nFaults injected  count  each took%n"));
     faultTimes().forEach((f, t) -> b.append(String.format("  %-13s %5d  %s%n", f.cliName(),
         t.getCount(), t.getCount() == 0 ? "NEVER INJECTED" : took(t))));
@@ -299,6 +314,19 @@ public final class ChaosReport {
       row.put("failed", r.failed());
       row.put("unknown", r.unknown());
     });
+    ObjectNode watching = root.putObject("watches");
+    watching.put("watchers", watches.streams().size());
+    watching.put("events", watches.events());
+    watching.put("resumes", watches.resumes());
+    watching.put("restarts", watches.restarts());
+    ArrayNode behind = watching.putArray("behind");
+    watches.behind().forEach(behind::add);
+    ArrayNode ended = watching.putArray("ended");
+    watches.ended().forEach(ended::add);
+    ObjectNode leases = root.putObject("leases");
+    leases.put("granted", watches.leasesGranted());
+    leases.put("revoked", watches.revoked());
+    leases.put("expired", watches.expired());
     ObjectNode byKind = root.putObject("faults");
     faultsByKind().forEach((f, n) -> byKind.put(f.cliName(), n));
     ObjectNode times = root.putObject("faultTimes");

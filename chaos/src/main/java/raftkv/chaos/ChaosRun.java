@@ -19,16 +19,20 @@ import raftkv.client.KvClient;
 import raftkv.history.FinalValue;
 import raftkv.history.History;
 import raftkv.history.HistoryRecorder;
+import raftkv.history.LeaseEnd;
 import raftkv.history.ReplicaState;
+import raftkv.history.WatchStream;
 import raftkv.v1.Consistency;
 import raftkv.v1.GetResponse;
 
 /**
  * One chaos run, start to verdict: starts a {@link ChaosCluster} and the run's own {@link
- * CpuLoad} if any, runs the recorded {@link Workload} while the {@link Nemesis} injects faults
+ * CpuLoad} if any, runs the recorded {@link Workload}, {@link Watchers} and {@link
+ * LeaseHolder} while the {@link Nemesis} injects faults
  * for at least the run's duration and until every requested kind has run once (never starting
  * one after the ceiling), heals everything, lets the workload run a little longer on the healed
- * cluster, stops the workload and the load, reads the final state of every key linearizably,
+ * cluster, stops the workload and the load, lets the watchers catch up with the last
+ * acknowledged write, reads the final state of every key linearizably,
  * waits for every replica to reach the same applied index and collects their state hashes,
  * then runs every checker ({@link Checks}).
  *
@@ -45,6 +49,8 @@ public final class ChaosRun {
   private static final Duration CONVERGENCE_WAIT = Duration.ofSeconds(120);
   /** How long the healed cluster gets to elect a leader (after a restart of every node). */
   private static final Duration HEALED_LEADER_WAIT = Duration.ofSeconds(120);
+  /** How long open watchers get to reach the last acknowledged write once the load stops. */
+  private static final Duration WATCH_SETTLE = Duration.ofSeconds(30);
 
   private ChaosRun() {}
 
@@ -87,44 +93,99 @@ public final class ChaosRun {
     long startNanos = System.nanoTime();
     LongSupplier elapsedMs = () -> (System.nanoTime() - startNanos) / 1_000_000;
     HistoryRecorder recorder = new HistoryRecorder();
-    Workload workload = new Workload(cluster, options, recorder,
-        new KeySchedule(options.keysPerEpoch(), options.epoch().toMillis(), elapsedMs));
+    KeySchedule keys =
+        new KeySchedule(options.keysPerEpoch(), options.epoch().toMillis(), elapsedMs);
+    Workload workload = new Workload(cluster, options, recorder, keys);
     Nemesis nemesis = new Nemesis(cluster, options, random, elapsedMs);
+    LeaseHolder leaseHolder = new LeaseHolder(cluster, recorder,
+        new Random(options.seed() * 31 + 7), options.electionTimeoutMs());
     progress.accept("running " + options.sessions() + " sessions + "
-        + cluster.initialMembers().size() + " pinned readers for at least "
-        + options.duration().toSeconds() + " s, until each of " + Fault.names(options.faults())
+        + cluster.initialMembers().size() + " pinned readers + watchers + a lease holder for at"
+        + " least " + options.duration().toSeconds() + " s, until each of "
+        + Fault.names(options.faults())
         + " has been injected once, starting no fault after "
         + options.maxDuration().toSeconds() + " s (seed " + options.seed() + ")"
         + (load.threads() == 0 ? "" : "; CPU load: " + load.threads() + " busy thread"
             + (load.threads() == 1 ? "" : "s")));
-    workload.start();
-    try {
-      Set<Fault> missing = nemesis.run(options.duration().toMillis(),
-          options.maxDuration().toMillis());
-      if (!missing.isEmpty()) {
-        progress.accept("max duration " + options.maxDuration().toSeconds() + " s reached; never"
-            + " injected: " + Fault.names(missing) + "; healing and checking what ran");
+    try (Watchers watchers = new Watchers(cluster, keys, workload::recentWriteToken)) {
+      watchers.start();
+      leaseHolder.start();
+      workload.start();
+      try {
+        Set<Fault> missing = nemesis.run(options.duration().toMillis(),
+            options.maxDuration().toMillis());
+        if (!missing.isEmpty()) {
+          progress.accept("max duration " + options.maxDuration().toSeconds() + " s reached;"
+              + " never injected: " + Fault.names(missing) + "; healing and checking what ran");
+        }
+        cluster.healAll();
+        if (cluster.awaitLeader(HEALED_LEADER_WAIT).isEmpty()) {
+          throw new IllegalStateException("no leader within " + HEALED_LEADER_WAIT.toSeconds()
+              + " s after healing; logs in " + dir);
+        }
+        Thread.sleep(RECOVERY.toMillis()); // the healed cluster under load, recorded too
+      } finally {
+        try {
+          workload.stop();
+          leaseHolder.stop();
+        } finally {
+          // Before the final reads and the convergence wait: their deadlines are for the store.
+          load.close();
+        }
       }
-      cluster.healAll();
-      if (cluster.awaitLeader(HEALED_LEADER_WAIT).isEmpty()) {
-        throw new IllegalStateException("no leader within " + HEALED_LEADER_WAIT.toSeconds()
-            + " s after healing; logs in " + dir);
-      }
-      Thread.sleep(RECOVERY.toMillis()); // the healed cluster under load, recorded too
-    } finally {
-      workload.stop();
-      // Before the final reads and the convergence wait: their deadlines are for the store.
-      load.close();
+      long workloadMs = elapsedMs.getAsLong();
+      History recorded = recorder.history();
+      History history = History.of(recorded.ops().stream()
+          .filter(op -> !LeaseHolder.owns(op.key())).toList());
+      writeHistory(recorded, dir.resolve("history.txt"));
+      long lastWrite = Math.max(lastAcknowledgedIndex(recorded), leaseHolder.leaseEnds()
+          .stream().mapToLong(LeaseEnd::index).max().orElse(0));
+      progress.accept("workload stopped after " + workloadMs / 1000 + " s: "
+          + recorded.ops().size() + " operations recorded, " + nemesis.events().size()
+          + " faults injected; waiting for the watchers to reach index " + lastWrite);
+      List<String> behind = watchers.settle(lastWrite, WATCH_SETTLE);
+      watchers.close();
+      WatchActivity watches = new WatchActivity(watchers.streams(), leaseHolder.leaseEnds(),
+          watchers.watches().stream().mapToLong(RecordedWatch::resumes).sum(),
+          watchers.watches().stream().mapToLong(RecordedWatch::restarts).sum(), behind,
+          watchers.refused(), leaseHolder.granted());
+      writeWatches(watchers.watches(), watches.leaseEnds(), dir.resolve("watches.txt"));
+      progress.accept("checking");
+      Map<String, FinalValue> finalState = finalState(cluster, history);
+      List<ReplicaState> replicas = converge(cluster);
+      return Checks.run(options, history, recorded, watches, finalState, replicas,
+          nemesis.events(), workloadMs, load.cpu());
     }
-    long workloadMs = elapsedMs.getAsLong();
-    History history = recorder.history();
-    writeHistory(history, dir.resolve("history.txt"));
-    progress.accept("workload stopped after " + workloadMs / 1000 + " s: " + history.ops().size()
-        + " operations recorded, " + nemesis.events().size() + " faults injected; checking");
-    Map<String, FinalValue> finalState = finalState(cluster, history);
-    List<ReplicaState> replicas = converge(cluster);
-    return Checks.run(options, history, finalState, replicas, nemesis.events(), workloadMs,
-        load.cpu());
+  }
+
+  private static long lastAcknowledgedIndex(History history) {
+    return history.ops().stream()
+        .filter(op -> op.kind() != raftkv.history.Op.Kind.READ
+            && op.outcome() == raftkv.history.Op.Outcome.OK)
+        .mapToLong(op -> op.served().index()).max().orElse(0);
+  }
+
+  /** Each watcher's stream and the lease ends, for reading a watch violation in context. */
+  private static void writeWatches(List<RecordedWatch> watchers, List<LeaseEnd> leaseEnds,
+      Path file) throws IOException {
+    try (var out = Files.newBufferedWriter(file)) {
+      for (LeaseEnd end : leaseEnds) {
+        out.write(end.toString());
+        out.newLine();
+      }
+      for (RecordedWatch w : watchers) {
+        WatchStream stream = w.stream();
+        out.write("watcher " + stream.watcher() + " " + stream.keys() + " after "
+            + stream.startIndex() + " through " + stream.finalPosition() + ", resumed "
+            + w.resumes() + ", restarted " + w.restarts()
+            + (w.failure().isEmpty() ? "" : ", last failure " + w.failure()));
+        out.newLine();
+        for (WatchStream.Event e : stream.events()) {
+          out.write("  " + e);
+          out.newLine();
+        }
+      }
+    }
   }
 
   /** One op per line, for reading a violation in context. */

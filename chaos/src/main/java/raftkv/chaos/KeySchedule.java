@@ -21,6 +21,15 @@ final class KeySchedule {
   }
 
   String pick(Random random) {
-    return "e" + (elapsedMs.getAsLong() / epochMs) + "-k" + random.nextInt(keysPerEpoch);
+    return currentPrefix() + "k" + random.nextInt(keysPerEpoch);
+  }
+
+  /** The prefix every key of the current epoch starts with, e.g. {@code "e7-"}. */
+  String currentPrefix() {
+    return prefix(elapsedMs.getAsLong() / epochMs);
+  }
+
+  private static String prefix(long epoch) {
+    return "e" + epoch + "-";
   }
 }

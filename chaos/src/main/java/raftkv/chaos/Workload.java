@@ -68,6 +68,7 @@ final class Workload {
       r -> daemon(r, "chaos-pinned-readers"));
   private final AtomicLong pinnedSeq = new AtomicLong();
   private volatile boolean stopped;
+  private volatile String recentWriteToken = "";
 
   Workload(ChaosCluster cluster, ChaosOptions options, HistoryRecorder recorder, KeySchedule keys) {
     this.cluster = cluster;
@@ -114,6 +115,14 @@ final class Workload {
     }
   }
 
+  /**
+   * The session token of the last acknowledged put (of any session) after it: watchers start
+   * from it, as a process handed a token by another would. "" before the first.
+   */
+  String recentWriteToken() {
+    return recentWriteToken;
+  }
+
   private void runSession(String process, Session session, Random random) {
     Map<String, String> lastSeen = new HashMap<>();
     while (!stopped) {
@@ -150,6 +159,7 @@ final class Workload {
       PutResponse response = session.async().put(key, value).get();
       op.ok(Served.write("", response.getIndex()));
       lastSeen.put(key, value);
+      recentWriteToken = session.token();
     } catch (ExecutionException e) {
       op.unknown();
       lastSeen.remove(key);

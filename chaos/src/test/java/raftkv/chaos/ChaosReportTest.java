@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,7 +16,10 @@ import raftkv.history.FinalValue;
 import raftkv.history.History;
 import raftkv.history.ReadLevel;
 import raftkv.history.ReplicaState;
+import raftkv.history.LeaseEnd;
 import raftkv.history.Served;
+import raftkv.history.WatchStream;
+import raftkv.history.WatchedKeys;
 
 /** The report of a run, built from a recorded history through every checker. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -130,5 +134,44 @@ class ChaosReportTest {
     assertThat(json.at("/config/maxDurationSeconds").asLong()).isEqualTo(40);
     assertThat(json.at("/cpuLoad/cpuMs").asLong()).isEqualTo(70_000);
     assertThat(json.at("/faultEvents/1/completed").asBoolean()).isFalse();
+  }
+
+  @Test
+  void aWatcherThatSkippedAnAcknowledgedWriteFailsTheRunWithAWatchGap() throws Exception {
+    History workload = History.builder()
+        .write("s1", "e0-k1", "v1", 0, 10, 1)
+        .write("s1", "e0-k1", "v2", 20, 30, 3)
+        .build();
+    History withLeaseKeys = History.builder()
+        .write("s1", "e0-k1", "v1", 0, 10, 1)
+        .write("lease", "lease/2/0", "lease/2/0-v", 12, 14, 2)
+        .write("s1", "e0-k1", "v2", 20, 30, 3)
+        .build();
+    LeaseEnd revoked = new LeaseEnd(2, LeaseEnd.How.REVOKED, 4, Set.of("lease/2/0"), Set.of());
+    WatchStream all = new WatchStream("all", WatchedKeys.prefix(""), 0, 4, List.of(
+        WatchStream.Event.put("e0-k1", "v1", 1),
+        WatchStream.Event.put("lease/2/0", "lease/2/0-v", 2),
+        WatchStream.Event.put("e0-k1", "v2", 3), WatchStream.Event.delete("lease/2/0", 4)));
+    WatchStream skipped = new WatchStream("token-1-e0-", WatchedKeys.prefix("e0-"), 1, 4,
+        List.of());
+    WatchActivity watches = new WatchActivity(List.of(all, skipped), List.of(revoked), 2, 0,
+        List.of(), List.of(), 1);
+
+    ChaosReport report = Checks.run(options, workload, withLeaseKeys, watches,
+        Map.of("e0-k1", new FinalValue("v2", 3)), sameState, faults, 9000, Duration.ZERO);
+
+    assertThat(report.count("watch-gap")).isEqualTo(1);
+    assertThat(report.violations()).isEqualTo(1);
+    assertThat(report.passed()).isFalse();
+    assertThat(report.text()).contains("2 watchers, 4 events received, 2 automatic resumes")
+        .contains("leases: 1 granted, 1 revoked, 0 expired")
+        .contains("First watch-gap violations")
+        .contains("watcher token-1-e0- (prefix \"e0-\", (1, 4]) missed PUT e0-k1 \"v2\" at index"
+            + " 3: write \"v2\" to e0-k1 by s1 was acknowledged at index 3");
+    JsonNode json = new ObjectMapper().readTree(report.toJson());
+    assertThat(json.at("/violations/watch-gap").asLong()).isEqualTo(1);
+    assertThat(json.at("/watches/events").asLong()).isEqualTo(4);
+    assertThat(json.at("/leases/revoked").asLong()).isEqualTo(1);
+    assertThat(report.checkedPerLevel()).containsEntry("PUT", 2L);
   }
 }

@@ -24,9 +24,12 @@ import raftkv.chaos.NodeLauncher;
     description = {"Start a local cluster (3 voters + 2 learners by default) whose Raft traffic "
         + "runs through one TCP proxy per link, run client sessions that read at LINEARIZABLE, "
         + "SESSION, BOUNDED_STALENESS and EVENTUAL and write unique values while faults are "
-        + "injected, then check the recorded history: linearizability per key, the four session "
-        + "guarantees, consistent prefix, bounded staleness, no acknowledged write lost, and "
-        + "that every replica ends with the same state at the same index.",
+        + "injected, beside watchers (learners first, resuming across faults) and a lease "
+        + "holder whose leases are revoked or expire, then check the recorded history: "
+        + "linearizability per key, the four session guarantees, consistent prefix, bounded "
+        + "staleness, no acknowledged write lost, that every replica ends with the same state "
+        + "at the same index, and that every watch saw each change to its keys once, in index "
+        + "order, with an ended lease's keys deleted at one index.",
         "Faults: kill (SIGKILL + restart of leader, follower, learner), pause (SIGSTOP longer "
             + "than the election timeout), partition (isolated leader, isolated learner, "
             + "minority/majority split), delay, drop, snapshot (a replica must install a "
@@ -101,7 +104,8 @@ final class ChaosCommand implements Callable<Integer> {
 
   @Option(names = "--broken", hidden = true, split = ",",
       description = "Test only: consistency bugs switched on in every node "
-          + "(learner-ignores-token, stale-leader-reads), to prove the checkers catch them.")
+          + "(learner-ignores-token, stale-leader-reads, watch-skips-on-resume), to prove the "
+          + "checkers catch them.")
   List<String> broken = new ArrayList<>();
 
   @Override

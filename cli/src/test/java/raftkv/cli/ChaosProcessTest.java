@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -72,6 +73,9 @@ class ChaosProcessTest {
     report.get("violations").fields().forEachRemaining(e ->
         assertThat(e.getValue().asLong()).as(e.getKey()).isZero());
     assertThat(report.get("lostWrites").asLong()).isZero();
+    assertThat(report.at("/watches/events").asLong()).as("watch events").isPositive();
+    assertThat(report.at("/watches/watchers").asLong()).isGreaterThan(2);
+    assertThat(report.at("/leases/granted").asLong()).as("leases").isPositive();
     JsonNode replicas = report.get("replicas");
     assertThat(replicas).hasSize(5);
     assertThat(replicas).extracting(n -> n.get("stateHash").asText()).containsOnly(
@@ -149,11 +153,13 @@ class ChaosProcessTest {
 
   /** A run with a broken switch, which must end with exit status 3; returns its JSON report. */
   private JsonNode brokenRun(String broken, String faults, String seed, String duration,
-      String hold) throws Exception {
+      String hold, String... more) throws Exception {
     Path json = dir.resolve("report.json");
-    CliRun r = CliRun.raftkv("chaos", "--duration", duration, "--max-duration", "2m",
-        "--faults", faults, "--seed", seed, "--fault-hold", hold, "--broken", broken,
-        "--dir", dir.resolve("run").toString(), "--json", json.toString());
+    List<String> args = new ArrayList<>(List.of("chaos", "--duration", duration,
+        "--max-duration", "2m", "--faults", faults, "--seed", seed, "--fault-hold", hold,
+        "--broken", broken, "--dir", dir.resolve("run").toString(), "--json", json.toString()));
+    args.addAll(List.of(more));
+    CliRun r = CliRun.raftkv(args.toArray(String[]::new));
 
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
     assertThat(r.out()).contains("FAILED").contains("BROKEN ON PURPOSE: " + broken);
@@ -180,6 +186,26 @@ class ChaosProcessTest {
     assertThat(report.at("/violations/linearizability").asLong()).isPositive();
     assertThat(report.get("faultEvents").get(0).get("target").asText())
         .startsWith("isolated leader");
+  }
+
+  /**
+   * Nodes whose watch started after an index or a token (a resume, or a start from a session
+   * token) silently drop the first change they would send. The run's watchers start from
+   * tokens and resume across killed nodes, beside CPU contention of the run's own; the watch
+   * checker must find the change they missed.
+   */
+  @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  void aWatchThatSkipsAChangeWhenResumedIsCaughtAsAWatchGap() throws Exception {
+    JsonNode report = brokenRun("watch-skips-on-resume", "kill", "8", "15s", "3s",
+        "--cpu-load", "2");
+
+    assertThat(report.at("/violations/watch-gap").asLong()).isPositive();
+    assertThat(report.at("/watches/watchers").asLong()).isGreaterThan(2);
+    assertThat(report.get("firstViolations")).anySatisfy(v -> {
+      assertThat(v.get("guarantee").asText()).isEqualTo("watch-gap");
+      assertThat(v.get("explanation").asText()).contains(" missed ");
+    });
   }
 
   @Test

@@ -109,7 +109,8 @@ class ServedModelTest {
     assertThat(v.ops()).hasSize(Violation.MAX_OPS).startsWith(h.ops().get(0));
     assertThat(Violation.GUARANTEES).containsExactly("linearizability", "read-your-writes",
         "monotonic-reads", "monotonic-writes", "writes-follow-reads", "consistent-prefix",
-        "bounded-staleness", "lost-write", "convergence");
+        "bounded-staleness", "lost-write", "convergence", "watch-order", "watch-gap",
+        "watch-agreement", "watch-phantom", "lease-end");
   }
 
   @Test
