@@ -48,6 +48,8 @@ import raftkv.reads.ReplicaProgress;
  *   <li>{@code raftkv_watchers_ended_total} by {@code reason} ({@code cancelled},
  *       {@code lagging}: ended for falling behind --watch-max-lag, {@code compacted},
  *       {@code shutdown}, {@code storage_error}).
+ *   <li>{@code raftkv_watch_history_size_bytes}: SST files and memtables of the history;
+ *       {@code raftkv_watch_history_compacted_through}: the oldest start a watch may ask for.
  * </ul>
  *
  * <p>Raft and replica progress (gauges, read at scrape time):
@@ -212,6 +214,16 @@ final class NodeMetrics implements AutoCloseable {
     Gauge.builder("raftkv.rocksdb.memtables.size", store,
             s -> s.longProperty("rocksdb.cur-size-all-mem-tables"))
         .baseUnit("bytes").description("Size of the store's memtables").register(registry);
+    // The disk and memory the watch history costs (--history-entries, --history-age).
+    Gauge.builder("raftkv.watch.history.size", store,
+            s -> s.longProperty("rocksdb.total-sst-files-size", true)
+                + s.longProperty("rocksdb.cur-size-all-mem-tables", true))
+        .baseUnit("bytes").description("SST files and memtables of the watch history")
+        .register(registry);
+    Gauge.builder("raftkv.watch.history.compacted.through", store,
+            KvStore::historyCompactedThrough)
+        .description("Changes at or below this index are no longer kept: the oldest start a "
+            + "watch may ask for").register(registry);
   }
 
   /** The Prometheus text exposition of every series; called on the HTTP endpoint's threads. */

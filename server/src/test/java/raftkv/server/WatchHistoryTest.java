@@ -179,6 +179,10 @@ class WatchHistoryTest extends ClusterPerTest {
           .isEqualTo(1);
       assertThat(metrics.value("raftkv_watchers_open")).isEqualTo(1);
       assertThat(metrics.value("raftkv_watch_events_sent_total")).isGreaterThanOrEqualTo(12);
+      // The history kept (5 indexes of 1 MB values) is on the operator's dashboard.
+      assertThat(metrics.value("raftkv_watch_history_size_bytes")).isGreaterThan(1_000_000);
+      assertThat(metrics.value("raftkv_watch_history_compacted_through"))
+          .isEqualTo(compacted.getCompactedThrough());
     } finally {
       small.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
