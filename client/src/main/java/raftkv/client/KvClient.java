@@ -108,13 +108,12 @@ public final class KvClient implements AutoCloseable {
    * that must start again before its first message starts from the new now.
    */
   public Watcher watch(WatchRequest request, WatchListener listener) {
-    return new Watcher(dispatcher, null, Objects.requireNonNull(request, "request"),
-        Objects.requireNonNull(listener, "listener"));
+    return Watcher.toListener(dispatcher, null, request, listener);
   }
 
   /** {@link #watch(WatchRequest, WatchListener)}, pulled through {@link Watcher#events()}. */
   public Watcher watch(WatchRequest request) {
-    return new Watcher(dispatcher, null, Objects.requireNonNull(request, "request"), null);
+    return Watcher.pulled(dispatcher, null, request);
   }
 
   /** A new session, which has seen nothing yet: its {@link Session#token()} is "". */

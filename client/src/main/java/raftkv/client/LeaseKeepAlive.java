@@ -1,6 +1,5 @@
 package raftkv.client;
 
-import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -10,8 +9,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import raftkv.client.Router.Route;
 import raftkv.v1.LeaseGrpc;
@@ -48,20 +45,13 @@ public final class LeaseKeepAlive implements AutoCloseable {
   private final long id;
   private final LeaseKeepAliveRequest renewal;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private final Runnable onClientClose = () -> end(KvException.closed());
 
   private final Object lock = new Object();
-  // Guarded by lock.
-  private ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> call;
-  private String target;
-  private long attemptId;
-  private boolean ended;
-  private int backoffs;
+  // Guarded by lock: the stream, and the renewal state below.
+  private final StreamLifecycle<LeaseKeepAliveRequest, LeaseKeepAliveResponse> stream;
   private boolean awaiting;
   private long sentNanos;
   private long intervalNanos;
-  private ScheduledFuture<?> tick;
-  private ScheduledFuture<?> retry;
   // Nodes tried since the last backoff: a hint back to one of them is a cycle, not news.
   private final Set<String> visitedSinceBackoff = new HashSet<>();
   private volatile long ttlMs;
@@ -70,6 +60,8 @@ public final class LeaseKeepAlive implements AutoCloseable {
     this.dispatcher = dispatcher;
     this.id = id;
     this.renewal = LeaseKeepAliveRequest.newBuilder().setId(id).build();
+    this.stream = new StreamLifecycle<>(dispatcher, LeaseGrpc.getLeaseKeepAliveMethod(), lock,
+        () -> end(KvException.closed()));
     // Until the first answer says the TTL, renew as often as the shortest lease needs.
     this.intervalNanos = LeaseApi.MIN_TTL.toNanos() / 3;
   }
@@ -104,9 +96,9 @@ public final class LeaseKeepAlive implements AutoCloseable {
   }
 
   void start() {
-    dispatcher.addStream(onClientClose);
+    stream.endWithClient();
     synchronized (lock) {
-      if (ended) {
+      if (stream.ended()) {
         return;
       }
       scheduleTicks();
@@ -116,38 +108,22 @@ public final class LeaseKeepAlive implements AutoCloseable {
 
   /** Guarded by lock. */
   private void scheduleTicks() {
-    if (tick != null) {
-      tick.cancel(false);
-    }
-    try {
-      tick = dispatcher.scheduler().scheduleWithFixedDelay(this::tick, intervalNanos,
-          intervalNanos, TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      // The client is closing; onClientClose ends this.
-    }
+    // False if the client is closing; its close ends this.
+    stream.repeat(this::tick, intervalNanos);
   }
 
   private void attempt(String node) {
     ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> opened;
-    long attempt;
     synchronized (lock) {
-      if (ended) {
+      if (stream.ended()) {
         return;
       }
-      try {
-        opened = dispatcher.channels().get(node).newCall(LeaseGrpc.getLeaseKeepAliveMethod(),
-            CallOptions.DEFAULT);
-      } catch (IllegalStateException closed) {
-        opened = null;
-      }
-      attempt = ++attemptId;
+      opened = stream.open(node);
       if (opened != null) {
-        call = opened;
-        target = node;
         awaiting = false;
         visitedSinceBackoff.add(node);
         try {
-          opened.start(new Answers(attempt, node), new Metadata());
+          opened.start(new Answers(stream.attempt(), node), new Metadata());
           opened.request(1);
         } catch (RuntimeException e) {
           opened.cancel("could not start the keep-alive stream", e);
@@ -163,10 +139,10 @@ public final class LeaseKeepAlive implements AutoCloseable {
 
   /** Sends one renewal on the open stream. Guarded by lock. */
   private void send() {
-    if (call == null) {
+    if (stream.call() == null) {
       return;
     }
-    call.sendMessage(renewal);
+    stream.call().sendMessage(renewal);
     awaiting = true;
     sentNanos = System.nanoTime();
   }
@@ -176,12 +152,12 @@ public final class LeaseKeepAlive implements AutoCloseable {
     ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> quiet = null;
     String node;
     synchronized (lock) {
-      if (ended || call == null) {
+      if (stream.ended() || stream.call() == null) {
         return;
       }
-      node = target;
+      node = stream.target();
       if (awaiting && System.nanoTime() - sentNanos >= Math.max(intervalNanos, MIN_PATIENCE)) {
-        quiet = call;
+        quiet = stream.call();
       } else if (!awaiting) {
         send();
       }
@@ -210,11 +186,11 @@ public final class LeaseKeepAlive implements AutoCloseable {
         return;
       }
       synchronized (lock) {
-        if (attempt != attemptId || ended) {
+        if (!stream.isCurrent(attempt)) {
           return;
         }
         awaiting = false;
-        backoffs = 0;
+        stream.resetBackoff();
         visitedSinceBackoff.clear();
         ttlMs = answer.getTtlMs();
         long interval = TimeUnit.MILLISECONDS.toNanos(answer.getTtlMs()) / 3;
@@ -222,21 +198,16 @@ public final class LeaseKeepAlive implements AutoCloseable {
           intervalNanos = interval;
           scheduleTicks();
         }
-        call.request(1);
+        stream.call().request(1);
       }
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      synchronized (lock) {
-        if (attempt != attemptId || ended) {
-          return;
-        }
-        call = null;
+      if (stream.closed(attempt)) {
+        broke(node, StreamLifecycle.breakOf(status, trailers,
+            node + " ended the keep-alive stream"));
       }
-      Status why = status.isOk()
-          ? Status.UNAVAILABLE.withDescription(node + " ended the keep-alive stream") : status;
-      broke(node, why.asRuntimeException(trailers));
     }
   }
 
@@ -258,44 +229,24 @@ public final class LeaseKeepAlive implements AutoCloseable {
     }
     String next = dispatcher.router().afterFailure(Route.LEADER, null, node, hint);
     synchronized (lock) {
-      if (ended) {
+      if (stream.ended()) {
         return;
       }
       long delay = 0;
       if (hint == null || visitedSinceBackoff.contains(next)) {
         visitedSinceBackoff.clear();
-        delay = dispatcher.backoff().delayNanos(backoffs++);
+        delay = stream.nextBackoffNanos();
       }
       log.log(Level.DEBUG, "keep-alive of lease {0} at {1} broke ({2}); reopening at {3}",
           String.valueOf(id), node, status.getCode(), next);
-      try {
-        retry = dispatcher.scheduler().schedule(() -> attempt(next), delay,
-            TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException closed) {
-        // The client is closing; onClientClose ends this.
-      }
+      stream.retryAfter(delay, () -> attempt(next));
     }
   }
 
+  /** Ends keeping alive: {@code error} if it failed for good, null if its owner closed it. */
   private void end(KvException error) {
-    ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> open;
-    synchronized (lock) {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      open = call;
-      call = null;
-      if (tick != null) {
-        tick.cancel(false);
-      }
-      if (retry != null) {
-        retry.cancel(false);
-      }
-    }
-    dispatcher.removeStream(onClientClose);
-    if (open != null) {
-      open.cancel(error == null ? "keep-alive closed" : "keep-alive ended", null);
+    if (!stream.end(error == null ? "keep-alive closed" : "keep-alive ended")) {
+      return;
     }
     if (error == null) {
       done.complete(null);

@@ -1,6 +1,5 @@
 package raftkv.client;
 
-import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -10,8 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import raftkv.client.Router.ReadPlan;
 import raftkv.client.Router.Route;
@@ -49,22 +46,15 @@ final class ResumingWatch {
   private final WatchRequest request;
   private final WatchSink sink;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private final Runnable onClientClose = () -> end(KvException.closed());
   private final long idleLimitNanos;
   private final long checkEveryNanos;
 
   private final Object lock = new Object();
-  // Guarded by lock.
-  private long attemptId;
-  private ClientCall<WatchRequest, WatchResponse> call;
-  private String target;
+  // Guarded by lock: the stream (its call, retry and idle check), and the state below.
+  private final StreamLifecycle<WatchRequest, WatchResponse> stream;
   private int requested;
   private long lastHeardNanos;
   private ReadPlan plan;
-  private int backoffs;
-  private boolean ended;
-  private ScheduledFuture<?> retry;
-  private ScheduledFuture<?> idleCheck;
   private final Map<String, Throwable> unusable = new LinkedHashMap<>();
 
   private final Object deliveryLock = new Object();
@@ -78,6 +68,8 @@ final class ResumingWatch {
     this.dispatcher = dispatcher;
     this.request = request;
     this.sink = sink;
+    this.stream = new StreamLifecycle<>(dispatcher, WatchGrpc.getWatchMethod(), lock,
+        () -> end(KvException.closed()));
     int interval = request.getProgressIntervalMs() == 0 ? DEFAULT_PROGRESS_MS
         : Math.max(100, request.getProgressIntervalMs());
     int budget = request.getRead().getWaitBudgetMs();
@@ -99,23 +91,17 @@ final class ResumingWatch {
    * still asking): a watch keeps its node, so it should be a learner's when there is one.
    */
   void start() {
-    dispatcher.addStream(onClientClose);
+    stream.endWithClient();
     synchronized (lock) {
-      if (ended) {
-        return;
-      }
-      try {
-        idleCheck = dispatcher.scheduler().scheduleWithFixedDelay(this::checkIdle,
-            checkEveryNanos, checkEveryNanos, TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException closed) {
-        // The client is closing; onClientClose ends this watch.
+      if (stream.ended() || !stream.repeat(this::checkIdle, checkEveryNanos)) {
+        // Ended, or the client is closing and its close ends this watch.
         return;
       }
     }
     dispatcher.rolesLearned().whenComplete((v, t) -> {
       String first;
       synchronized (lock) {
-        if (ended) {
+        if (stream.ended()) {
           return;
         }
         plan = newPlan();
@@ -134,7 +120,7 @@ final class ResumingWatch {
     ClientCall<WatchRequest, WatchResponse> asked;
     int more;
     synchronized (lock) {
-      if (ended || call == null) {
+      if (stream.ended() || stream.call() == null) {
         return;
       }
       more = sink.room() - requested;
@@ -146,7 +132,7 @@ final class ResumingWatch {
         lastHeardNanos = System.nanoTime();
       }
       requested += more;
-      asked = call;
+      asked = stream.call();
     }
     asked.request(more);
   }
@@ -166,19 +152,12 @@ final class ResumingWatch {
     ClientCall<WatchRequest, WatchResponse> opened;
     long id;
     synchronized (lock) {
-      if (ended) {
+      if (stream.ended()) {
         return;
       }
-      try {
-        opened = dispatcher.channels().get(node).newCall(WatchGrpc.getWatchMethod(),
-            CallOptions.DEFAULT);
-      } catch (IllegalStateException closed) {
-        opened = null;
-      }
+      opened = stream.open(node);
       if (opened != null) {
-        id = ++attemptId;
-        call = opened;
-        target = node;
+        id = stream.attempt();
         requested = 0;
         lastHeardNanos = System.nanoTime();
       } else {
@@ -205,10 +184,10 @@ final class ResumingWatch {
     ClientCall<WatchRequest, WatchResponse> quiet = null;
     String node = null;
     synchronized (lock) {
-      if (!ended && call != null && requested > 0
+      if (!stream.ended() && stream.call() != null && requested > 0
           && System.nanoTime() - lastHeardNanos > idleLimitNanos) {
-        quiet = call;
-        node = target;
+        quiet = stream.call();
+        node = stream.target();
       }
     }
     if (quiet != null) {
@@ -231,14 +210,14 @@ final class ResumingWatch {
     @Override
     public void onMessage(WatchResponse message) {
       synchronized (lock) {
-        if (id != attemptId || ended) {
+        if (!stream.isCurrent(id)) {
           return;
         }
         requested--;
         lastHeardNanos = System.nanoTime();
         if (message.getCreated()) {
           // The node accepted the start: the next break starts the backoff over.
-          backoffs = 0;
+          stream.resetBackoff();
           unusable.clear();
         }
       }
@@ -250,16 +229,9 @@ final class ResumingWatch {
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      synchronized (lock) {
-        if (id != attemptId || ended) {
-          return;
-        }
-        call = null;
+      if (stream.closed(id)) {
+        broke(node, StreamLifecycle.breakOf(status, trailers, node + " ended the watch stream"));
       }
-      Status why = status.isOk()
-          ? Status.UNAVAILABLE.withDescription(node + " ended the watch stream")
-          : status;
-      broke(node, why.asRuntimeException(trailers));
     }
   }
 
@@ -321,7 +293,7 @@ final class ResumingWatch {
     String next;
     long delay;
     synchronized (lock) {
-      if (ended) {
+      if (stream.ended()) {
         return;
       }
       boolean refused = KvException.refusedConnection(failure);
@@ -345,7 +317,7 @@ final class ResumingWatch {
         if (next == null) {
           next = router.first(Route.REPLICA, plan);
         }
-        delay = dispatcher.backoff().delayNanos(backoffs++);
+        delay = stream.nextBackoffNanos();
       }
       if (!unusable.isEmpty()) {
         next = router.avoiding(Route.REPLICA, plan, next, unusable.keySet());
@@ -370,16 +342,7 @@ final class ResumingWatch {
       }
     }
     String to = next;
-    synchronized (lock) {
-      if (ended) {
-        return;
-      }
-      try {
-        retry = dispatcher.scheduler().schedule(() -> attempt(to), delay, TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException closed) {
-        // The client is closing; onClientClose ends this watch.
-      }
-    }
+    stream.retryAfter(delay, () -> attempt(to));
   }
 
   /** Whether resuming could not help: the next node would refuse the same way. */
@@ -397,24 +360,8 @@ final class ResumingWatch {
 
   /** Ends the watch: {@code error} if it failed for good, null if its owner closed it. */
   private void end(KvException error) {
-    ClientCall<WatchRequest, WatchResponse> open;
-    synchronized (lock) {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      open = call;
-      call = null;
-      if (retry != null) {
-        retry.cancel(false);
-      }
-      if (idleCheck != null) {
-        idleCheck.cancel(false);
-      }
-    }
-    dispatcher.removeStream(onClientClose);
-    if (open != null) {
-      open.cancel(error == null ? "the watch was closed" : "the watch ended", null);
+    if (!stream.end(error == null ? "the watch was closed" : "the watch ended")) {
+      return;
     }
     synchronized (deliveryLock) {
       try {

@@ -3,7 +3,6 @@ package raftkv.client;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.Objects;
 import raftkv.token.SessionToken;
 import raftkv.v1.WatchRequest;
 
@@ -72,13 +71,12 @@ public final class Session {
    * with every position delivered.
    */
   public Watcher watch(WatchRequest request, WatchListener listener) {
-    return new Watcher(dispatcher, this, Objects.requireNonNull(request, "request"),
-        Objects.requireNonNull(listener, "listener"));
+    return Watcher.toListener(dispatcher, this, request, listener);
   }
 
   /** {@link #watch(WatchRequest, WatchListener)}, pulled through {@link Watcher#events()}. */
   public Watcher watch(WatchRequest request) {
-    return new Watcher(dispatcher, this, Objects.requireNonNull(request, "request"), null);
+    return Watcher.pulled(dispatcher, this, request);
   }
 
   @Override

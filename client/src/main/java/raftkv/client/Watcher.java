@@ -1,6 +1,7 @@
 package raftkv.client;
 
 import java.util.Iterator;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import raftkv.token.SessionToken;
 import raftkv.v1.WatchRequest;
@@ -48,8 +49,27 @@ public final class Watcher implements AutoCloseable {
   private volatile long position;
   private volatile String token = "";
 
+  /**
+   * The watch behind {@link KvClient#watch(WatchRequest, WatchListener)} ({@code session}
+   * null) and {@link Session#watch(WatchRequest, WatchListener)}.
+   */
+  static Watcher toListener(Dispatcher dispatcher, Session session, WatchRequest request,
+      WatchListener listener) {
+    return new Watcher(dispatcher, session, Objects.requireNonNull(request, "request"),
+        Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * The watch behind {@link KvClient#watch(WatchRequest)} ({@code session} null) and {@link
+   * Session#watch(WatchRequest)}.
+   */
+  static Watcher pulled(Dispatcher dispatcher, Session session, WatchRequest request) {
+    return new Watcher(dispatcher, session, Objects.requireNonNull(request, "request"), null);
+  }
+
   /** @param listener null to pull through {@link #events()} */
-  Watcher(Dispatcher dispatcher, Session session, WatchRequest request, WatchListener listener) {
+  private Watcher(Dispatcher dispatcher, Session session, WatchRequest request,
+      WatchListener listener) {
     this.session = session;
     this.buffer = listener == null ? new WatchBuffer(EVENTS_BUFFER, this) : null;
     WatchSink sink = listener == null ? buffer : new ListenerSink(listener, this);

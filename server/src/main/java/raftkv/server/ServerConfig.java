@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import raftkv.core.RaftNodeOptions;
 import raftkv.core.RaftTlsOptions;
 import raftkv.core.StoreOptions;
@@ -110,84 +111,116 @@ public record ServerConfig(String nodeId, List<PeerSpec> peers, Path dataDir,
   }
 
   public ServerConfig withSnapshotIntervalSecs(int secs) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor, secs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls,
-        watch);
+    return with(f -> f.snapshotIntervalSecs = secs);
   }
 
   public ServerConfig withElectionTimeoutMs(int ms) {
-    return new ServerConfig(nodeId, peers, dataDir, ms, heartbeatFactor, snapshotIntervalSecs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls,
-        watch);
+    return with(f -> f.electionTimeoutMs = ms);
   }
 
   public ServerConfig withHeartbeatFactor(int factor) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, factor, snapshotIntervalSecs,
-        limits, store, clusterName, raftListenAddress, broken, tls, auth, metrics, transport, raftTls,
-        watch);
+    return with(f -> f.heartbeatFactor = factor);
   }
 
   public ServerConfig withLimits(Limits newLimits) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, newLimits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport, raftTls, watch);
+    return with(f -> f.limits = newLimits);
   }
 
   /** This configuration with the Raft transport listening on {@code hostPort} ("" = identity). */
   public ServerConfig withRaftListenAddress(String hostPort) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, hostPort, broken, tls, auth, metrics,
-        transport, raftTls, watch);
+    return with(f -> f.raftListenAddress = hostPort);
   }
 
   /** This configuration with {@code switches} broken on purpose (tests only). */
   public ServerConfig withBroken(Set<BrokenOnPurpose> switches) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, switches, tls, auth,
-        metrics, transport, raftTls, watch);
+    return with(f -> f.broken = switches);
   }
 
   public ServerConfig withTls(TlsConfig newTls) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, newTls, auth,
-        metrics, transport, raftTls, watch);
+    return with(f -> f.tls = newTls);
   }
 
   public ServerConfig withAuth(AuthConfig newAuth) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, newAuth,
-        metrics, transport, raftTls, watch);
+    return with(f -> f.auth = newAuth);
   }
 
   public ServerConfig withMetrics(MetricsConfig newMetrics) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        newMetrics, transport, raftTls, watch);
+    return with(f -> f.metrics = newMetrics);
   }
 
   public ServerConfig withRaftTls(RaftTlsOptions newRaftTls) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport, newRaftTls, watch);
+    return with(f -> f.raftTls = newRaftTls);
   }
 
   public ServerConfig withTransport(TransportLimits newTransport) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, newTransport, raftTls, watch);
+    return with(f -> f.transport = newTransport);
   }
 
   public ServerConfig withWatch(WatchConfig newWatch) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport, raftTls, newWatch);
+    return with(f -> f.watch = newWatch);
   }
 
   /** These options with {@code newStore} (e.g. {@link StoreOptions#withHistory}). */
   public ServerConfig withStore(StoreOptions newStore) {
-    return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
-        snapshotIntervalSecs, limits, newStore, clusterName, raftListenAddress, broken, tls, auth,
-        metrics, transport, raftTls, watch);
+    return with(f -> f.store = newStore);
+  }
+
+  /** A copy of this configuration with what {@code change} sets, the rest as it is. */
+  private ServerConfig with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.toConfig();
+  }
+
+  /**
+   * The components of a configuration, to change some before {@link #toConfig()} makes a new
+   * one of them: the with* methods name one field each, and only this class lists them all.
+   * Lives within one with* call; not thread-safe.
+   */
+  private static final class Fields {
+    String nodeId;
+    List<PeerSpec> peers;
+    Path dataDir;
+    int electionTimeoutMs;
+    int heartbeatFactor;
+    int snapshotIntervalSecs;
+    Limits limits;
+    StoreOptions store;
+    String clusterName;
+    String raftListenAddress;
+    Set<BrokenOnPurpose> broken;
+    TlsConfig tls;
+    AuthConfig auth;
+    MetricsConfig metrics;
+    TransportLimits transport;
+    RaftTlsOptions raftTls;
+    WatchConfig watch;
+
+    Fields(ServerConfig c) {
+      nodeId = c.nodeId;
+      peers = c.peers;
+      dataDir = c.dataDir;
+      electionTimeoutMs = c.electionTimeoutMs;
+      heartbeatFactor = c.heartbeatFactor;
+      snapshotIntervalSecs = c.snapshotIntervalSecs;
+      limits = c.limits;
+      store = c.store;
+      clusterName = c.clusterName;
+      raftListenAddress = c.raftListenAddress;
+      broken = c.broken;
+      tls = c.tls;
+      auth = c.auth;
+      metrics = c.metrics;
+      transport = c.transport;
+      raftTls = c.raftTls;
+      watch = c.watch;
+    }
+
+    ServerConfig toConfig() {
+      return new ServerConfig(nodeId, peers, dataDir, electionTimeoutMs, heartbeatFactor,
+          snapshotIntervalSecs, limits, store, clusterName, raftListenAddress, broken, tls, auth,
+          metrics, transport, raftTls, watch);
+    }
   }
 
   /** This node's own entry in {@code peers}. */
