@@ -194,7 +194,9 @@ class BadInputTest {
   /** kv.proto: write_id is optional on Put and Delete (required only on a writing Txn). */
   @Test
   void aPutAndADeleteWithoutAWriteIdAreApplied() {
-    KVGrpc.KVBlockingStub kv = stubs.kv(cluster.grpcAddress(leader));
+    // The leader now, not the one found at set-up: on a loaded box the shared cluster may
+    // have elected another since.
+    KVGrpc.KVBlockingStub kv = stubs.kv(cluster.grpcAddress(cluster.awaitLeader()));
     ByteString key = ByteString.copyFromUtf8("no-write-id");
 
     assertThat(kv.put(put(key, bytes(3))).getIndex()).isPositive();
