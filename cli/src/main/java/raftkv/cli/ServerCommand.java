@@ -133,8 +133,9 @@ final class ServerCommand implements Callable<Integer> {
       description = "Largest header block (metadata) of a call (default ${DEFAULT-VALUE}).")
   int maxInboundMetadataBytes;
 
-  @Option(names = "--max-concurrent-calls-per-connection", defaultValue = "1000",
-      description = "Calls one client connection may have open at once (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-concurrent-calls-per-connection", defaultValue = "10000",
+      description = "Calls one client connection may have open at once, Watch and LeaseKeepAlive "
+          + "streams included (default ${DEFAULT-VALUE}).")
   int maxConcurrentCallsPerConnection;
 
   @Option(names = "--permit-keepalive-time-ms", defaultValue = "10000",

@@ -19,7 +19,7 @@ public record TransportLimits(int maxInboundMessageBytes, int maxInboundMetadata
     int maxConcurrentCallsPerConnection, long permitKeepAliveTimeMs, long drainMs) {
 
   public static final TransportLimits DEFAULTS =
-      new TransportLimits(8 << 20, 16 << 10, 1_000, 10_000, 5_000);
+      new TransportLimits(8 << 20, 16 << 10, 10_000, 10_000, 5_000);
 
   /** Throws {@link IllegalArgumentException} naming the field, its value and the rule broken. */
   public TransportLimits validate(Limits requests) {

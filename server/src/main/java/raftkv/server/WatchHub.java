@@ -77,6 +77,12 @@ final class WatchHub implements AutoCloseable {
   // Dispatcher thread only:
   private final Set<Watcher> watchers = new LinkedHashSet<>();
   private final ChangeWindow window;
+  /** {@link #whole}'s last response and the change set it holds; reset every round. */
+  private ChangeSet wholeFor;
+  private WatchResponse whole;
+  /** {@link #token}'s last answer: many streams stand at the same position. */
+  private long tokenIndex = -1;
+  private String token;
 
   WatchHub(String nodeId, KvStore store, long clusterId, WatchConfig config, Errors errors,
       WatchObserver observer) {
@@ -197,6 +203,8 @@ final class WatchHub implements AutoCloseable {
     if (closed || watchers.isEmpty()) {
       return;
     }
+    // Shared responses carry the applied index of the round that built them.
+    wholeFor = null;
     boolean more;
     try {
       more = readNewChanges();
@@ -303,15 +311,29 @@ final class WatchHub implements AutoCloseable {
 
   /** Sends the events of {@code set} that {@code w} follows; true when there were some. */
   private boolean deliver(Watcher w, ChangeSet set, long now) {
-    WatchResponse.Builder response = w.take(set);
-    if (response == null) {
+    List<raftkv.v1.WatchEvent> events = w.take(set);
+    if (events == null) {
       return false;
     }
-    int events = response.getEventsCount();
-    w.call.onNext(stamp(response, set.getIndex()));
+    WatchResponse response = events == set.getEventsList()
+        ? whole(set)
+        : stamp(WatchResponse.newBuilder().addAllEvents(events), set.getIndex());
+    w.call.onNext(response);
     w.sent(now);
-    observer.eventsSent(events);
+    observer.eventsSent(events.size());
     return true;
+  }
+
+  /**
+   * The response holding every event of {@code set}, built once per round and shared by every
+   * stream that follows them all (a thousand watchers of one prefix get one message object).
+   */
+  private WatchResponse whole(ChangeSet set) {
+    if (wholeFor != set) {
+      wholeFor = set;
+      whole = stamp(WatchResponse.newBuilder().addAllEvents(set.getEventsList()), set.getIndex());
+    }
+    return whole;
   }
 
   /** After streams ended: with none left, stop the tick (the next open restarts it). */
@@ -335,7 +357,11 @@ final class WatchHub implements AutoCloseable {
   }
 
   private String token(long index) {
-    return new SessionToken(clusterId, index).encode();
+    if (index != tokenIndex) {
+      token = new SessionToken(clusterId, index).encode();
+      tokenIndex = index;
+    }
+    return token;
   }
 
   private static StatusRuntimeException shuttingDown() {

@@ -1,5 +1,8 @@
 package raftkv.server;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import io.grpc.stub.ServerCallStreamObserver;
 import raftkv.v1.WatchEvent;
 import raftkv.v1.WatchResponse;
@@ -59,26 +62,36 @@ final class Watcher {
   }
 
   /**
-   * The events of {@code set} this stream follows, as a response to send (without its
-   * position and metadata), or null when there are none; either way the position moves to
-   * the set's index.
+   * The events of {@code set} this stream follows, or null when there are none; either way
+   * the position moves to the set's index. When it follows every event of the set the result
+   * is the set's own list (the same instance), so that the hub can send every such stream one
+   * shared response.
    */
-  WatchResponse.Builder take(ChangeSet set) {
-    WatchResponse.Builder response = null;
-    for (WatchEvent event : set.getEventsList()) {
+  List<WatchEvent> take(ChangeSet set) {
+    List<WatchEvent> events = set.getEventsList();
+    int matched = 0;
+    for (WatchEvent event : events) {
       if (filter.matches(event.getKv().getKey())) {
-        if (response == null) {
-          response = WatchResponse.newBuilder();
+        matched++;
+      }
+    }
+    List<WatchEvent> taken = null;
+    if (matched == events.size()) {
+      taken = events;
+    } else if (matched > 0) {
+      taken = new ArrayList<>(matched);
+      for (WatchEvent event : events) {
+        if (filter.matches(event.getKv().getKey())) {
+          taken.add(event);
         }
-        response.addEvents(event);
       }
     }
     advanceTo(set.getIndex());
-    if (response != null && skipNextChange) {
+    if (taken != null && skipNextChange) {
       skipNextChange = false;
       return null;
     }
-    return response;
+    return taken;
   }
 
   void sent(long nowNanos) {
