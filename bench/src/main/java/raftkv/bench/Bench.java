@@ -91,7 +91,7 @@ public final class Bench {
       }
       long cpuFrom = cpuNanos();
       long measuredFrom = System.nanoTime();
-      Map<String, Double> nodesCpuFrom = sampler.cpuSecondsNow();
+      Map<String, Double> nodesCpuFrom = ClusterSampler.cpuSecondsNow(client);
       TimeUnit.MILLISECONDS.sleep(options.duration().toMillis());
       long drainMillis = client.async().deadline().toMillis() + 5_000;
       if (!driver.stopAndDrain(drainMillis)) {
@@ -100,7 +100,7 @@ public final class Bench {
       }
       double seconds = (System.nanoTime() - measuredFrom) / 1e9;
       long cpu = cpuNanos() - cpuFrom;
-      Map<String, Double> nodesCpuTo = sampler.cpuSecondsNow();
+      Map<String, Double> nodesCpuTo = ClusterSampler.cpuSecondsNow(client);
       ticker.shutdownNow();
       ticker.awaitTermination(5, TimeUnit.SECONDS);
       synchronized (this) {
@@ -239,7 +239,8 @@ public final class Bench {
     return Math.round(ops / seconds * 10) / 10.0;
   }
 
-  private static long cpuNanos() {
+  /** This process's CPU time so far, in nanoseconds (0 where the JVM does not say). */
+  static long cpuNanos() {
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime();

@@ -94,7 +94,7 @@ final class ClusterSampler implements AutoCloseable {
    * Every node's CPU time so far ({@code Admin.Status.process_cpu_seconds}), by node id,
    * asked for now; nodes that do not answer within a second are left out.
    */
-  Map<String, Double> cpuSecondsNow() {
+  static Map<String, Double> cpuSecondsNow(KvClient client) {
     Map<String, Double> cpu = new ConcurrentHashMap<>();
     List<CompletableFuture<?>> asked = new ArrayList<>();
     for (String endpoint : client.admin().endpoints()) {

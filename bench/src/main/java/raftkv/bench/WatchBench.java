@@ -1,7 +1,6 @@
 package raftkv.bench;
 
 import com.google.protobuf.ByteString;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +63,6 @@ public final class WatchBench {
   private WatchBenchReport run() throws InterruptedException {
     List<Watcher> watchers = new ArrayList<>();
     List<Stream> streams = new ArrayList<>();
-    ClusterSampler sampler = new ClusterSampler(client);
     try {
       WatchRequest request = WatchRequest.newBuilder()
           .setPrefix(ByteString.copyFromUtf8(options.prefix())).build();
@@ -89,8 +87,8 @@ public final class WatchBench {
       writing.setDaemon(true);
       writing.start();
       TimeUnit.MILLISECONDS.sleep(options.warmup().toMillis());
-      long cpuFrom = cpuNanos();
-      Map<String, Double> nodesFrom = sampler.cpuSecondsNow();
+      long cpuFrom = Bench.cpuNanos();
+      Map<String, Double> nodesFrom = ClusterSampler.cpuSecondsNow(client);
       long from = System.nanoTime();
       windowFrom = lastWriteIndex.get();
       TimeUnit.MILLISECONDS.sleep(options.duration().toMillis());
@@ -106,20 +104,12 @@ public final class WatchBench {
           && System.nanoTime() < drainDeadline) {
         TimeUnit.MILLISECONDS.sleep(20);
       }
-      long cpu = cpuNanos() - cpuFrom;
-      Map<String, Double> nodesTo = sampler.cpuSecondsNow();
+      long cpu = Bench.cpuNanos() - cpuFrom;
+      Map<String, Double> nodesTo = ClusterSampler.cpuSecondsNow(client);
       long received = events.sum();
       long behind = streams.stream().filter(s -> s.position < last).count();
-      Map<String, Double> nodesCpu = new TreeMap<>();
-      double nodesTotal = 0;
-      for (Map.Entry<String, Double> e : nodesTo.entrySet()) {
-        Double before = nodesFrom.get(e.getKey());
-        if (before != null) {
-          double spent = BenchReport.round2(e.getValue() - before);
-          nodesCpu.put(e.getKey(), spent);
-          nodesTotal += spent;
-        }
-      }
+      BenchReport.Cluster nodes =
+          BenchReport.Cluster.between(nodesFrom, nodesTo, seconds, received);
       Map<String, Object> config = new LinkedHashMap<>();
       config.put("watchers", options.watchers());
       config.put("writers", options.writers());
@@ -135,10 +125,10 @@ public final class WatchBench {
           resumes.sum(),
           new BenchReport.Tool(BenchReport.round2(cpu / 1e9), BenchReport.round2(cpu / 1e9 / seconds),
               BenchReport.perOp(cpu / 1e9, received)),
-          nodesCpu, BenchReport.perOp(nodesTotal, received));
+          nodes == null ? Map.of() : nodes.cpuSecondsByNode(),
+          nodes == null ? 0 : nodes.cpuMicrosPerOp());
     } finally {
       watchers.forEach(Watcher::close);
-      sampler.close();
     }
   }
 
@@ -193,7 +183,6 @@ public final class WatchBench {
 
   /** Puts under the prefix, closed loop ({@code writers} in flight) or paced at {@code rate}. */
   private final class Writer implements Runnable {
-    final AtomicLong acked = new AtomicLong();
     private final Semaphore inFlight = new Semaphore(options.writers());
     private volatile boolean stopped;
 
@@ -221,7 +210,6 @@ public final class WatchBench {
           inFlight.release();
           if (failure == null) {
             ackedAt.put(response.getIndex(), System.nanoTime());
-            acked.incrementAndGet();
             lastWriteIndex.accumulateAndGet(response.getIndex(), Math::max);
           }
         });
@@ -234,13 +222,5 @@ public final class WatchBench {
       thread.join(5_000);
       inFlight.acquire(options.writers());
     }
-  }
-
-  private static long cpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean()
-        instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
-    }
-    return 0;
   }
 }

@@ -19,7 +19,7 @@ record KeyFilter(ByteString key, ByteString start, ByteString end) {
   }
 
   static KeyFilter prefix(ByteString prefix) {
-    return new KeyFilter(ByteString.EMPTY, prefix, prefixEnd(prefix));
+    return new KeyFilter(ByteString.EMPTY, prefix, RangeCursors.prefixEnd(prefix));
   }
 
   static KeyFilter range(ByteString start, ByteString end) {
@@ -32,20 +32,5 @@ record KeyFilter(ByteString key, ByteString start, ByteString end) {
     }
     return ORDER.compare(candidate, start) >= 0
         && (end.isEmpty() || ORDER.compare(candidate, end) < 0);
-  }
-
-  /**
-   * The first key after every key that starts with {@code prefix}: the prefix with its last
-   * byte below 0xff incremented and what follows dropped; empty (no end) for an all-0xff one.
-   */
-  static ByteString prefixEnd(ByteString prefix) {
-    byte[] bytes = prefix.toByteArray();
-    for (int i = bytes.length - 1; i >= 0; i--) {
-      if (bytes[i] != (byte) 0xff) {
-        bytes[i]++;
-        return ByteString.copyFrom(bytes, 0, i + 1);
-      }
-    }
-    return ByteString.EMPTY;
   }
 }
